@@ -1,0 +1,1 @@
+"""AiiDA calculation plugins of aiida-lps."""

@@ -1,0 +1,1 @@
+"""Calcfunctions: one per module, each wrapping one core function."""

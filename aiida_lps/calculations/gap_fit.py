@@ -1,0 +1,109 @@
+"""``GapFitCalculation`` (``lps.gap_fit``): fit a GAP with QUIP's ``gap_fit`` to a ``TrainingSetData``."""
+from __future__ import annotations
+
+import ase.io
+from aiida import orm
+from aiida.common import CalcInfo, CodeInfo
+from aiida.engine import CalcJob
+
+from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.training_set import TrainingSetData, with_plain_labels
+from aiida_lps.potentials.gap import (
+    estimate_fit_memory_bytes,
+    force_dependent_sigma,
+    gap_fit_arguments,
+    merge_hyperparameters,
+)
+
+__all__ = ('GapFitCalculation',)
+
+
+def validate_inputs(inputs, _):
+    """Refuse empty training sets, unknown hyperparameters, uncovered species and fits that cannot fit in memory."""
+    training_set = inputs['training_set']
+    if training_set.num_structures == 0:
+        return 'the training set is empty: label some structures first'
+    try:
+        hyperparameters = merge_hyperparameters(inputs['parameters'].get_dict() if 'parameters' in inputs else None)
+    except ValueError as exception:
+        return str(exception)
+    declared = hyperparameters['species']
+    if declared is not None and set(training_set.species) - set(declared):
+        extra = sorted(set(training_set.species) - set(declared))
+        return f'the training set contains {extra}, which the hyperparameters (species={declared}) do not cover'
+    memory_kb = inputs['metadata']['options'].get('max_memory_kb') or inputs['code'].computer.get_default_memory_per_machine()
+    if memory_kb:
+        needed = estimate_fit_memory_bytes(
+            hyperparameters, training_set.num_structures, training_set.base.attributes.get('num_atoms'),
+            len(training_set.species),
+        )
+        if needed > memory_kb * 1024:
+            return (
+                f'gap_fit would need about {needed / 2**30:.1f} GiB but the computer offers {memory_kb / 2**20:.1f} GiB:'
+                ' reduce n_sparse or the training set, or set metadata.options.max_memory_kb'
+            )
+    return None
+
+
+class GapFitCalculation(CalcJob):
+    """Fit a Gaussian Approximation Potential to energies and forces with ``gap_fit`` (one xml, no stress)."""
+
+    _AT_FILE = 'train.xyz'
+    _GP_FILE = 'gap.xml'
+    _OUTPUT_FILE = 'gap_fit.out'
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input('training_set', valid_type=TrainingSetData, help='Labelled configurations (eV, eV/Angstrom).')
+        spec.input(
+            'parameters', valid_type=orm.Dict, required=False,
+            help='Overrides of the thesis Table-1 hyperparameters (cutoffs in Angstrom, sigmas in eV/atom and '
+            'eV/Angstrom); see aiida_lps.potentials.gap.DEFAULT_HYPERPARAMETERS.',
+        )
+        spec.input(
+            'force_sigma', valid_type=orm.Dict, required=False,
+            help='Force-dependent per-atom regularisation (thesis eq. 16): {"sigma_min": 0.01, "c": 0.1, "a": 0.01} '
+            '(eV/Angstrom, eV/Angstrom, Angstrom/eV).',
+        )
+        spec.inputs.validator = validate_inputs
+        spec.inputs['metadata']['options']['resources'].default = {'num_machines': 1, 'num_mpiprocs_per_machine': 1}
+        spec.inputs['metadata']['options']['withmpi'].default = False
+        spec.inputs['metadata']['options']['parser_name'].default = 'lps.gap_fit'
+        spec.inputs['metadata']['options']['output_filename'].default = cls._OUTPUT_FILE
+
+        spec.output('potential', valid_type=GapPotentialData, help='The fitted GAP.')
+        spec.output('metrics', valid_type=orm.Dict, help='Training-set RMSEs (meV/atom, eV/Angstrom), per element.')
+        spec.default_output_node = 'metrics'
+
+        spec.exit_code(310, 'ERROR_OUTPUT_FILE_MISSING', message='gap_fit wrote no output log.')
+        spec.exit_code(311, 'ERROR_POTENTIAL_MISSING', message='gap_fit finished without writing the GAP xml: {tail}')
+        spec.exit_code(320, 'ERROR_GAP_FIT_ABORTED', message='gap_fit aborted: {message}')
+        spec.exit_code(
+            410, 'ERROR_OUT_OF_MEMORY',
+            message='gap_fit ran out of memory: reduce n_sparse or the training set, or give it a bigger machine.',
+        )
+
+    def prepare_for_submission(self, folder):
+        hyperparameters = merge_hyperparameters(self.inputs.parameters.get_dict() if 'parameters' in self.inputs else None)
+        frames = with_plain_labels(self.inputs.training_set.to_atoms(), stress_key=None)
+        if 'force_sigma' in self.inputs:
+            for atoms in frames:
+                atoms.arrays['force_atom_sigma'] = force_dependent_sigma(
+                    atoms.arrays['forces'], **self.inputs.force_sigma.get_dict()
+                )
+        with folder.open(self._AT_FILE, 'w') as handle:
+            ase.io.write(handle, frames, format='extxyz')
+
+        atomic_numbers = sorted({int(z) for atoms in frames for z in atoms.numbers})
+        codeinfo = CodeInfo()
+        codeinfo.code_uuid = self.inputs.code.uuid
+        codeinfo.cmdline_params = gap_fit_arguments(hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE)
+        codeinfo.stdout_name = self.metadata.options.output_filename
+        codeinfo.join_files = True  # SYSTEM ABORT messages go to stderr
+
+        calcinfo = CalcInfo()
+        calcinfo.codes_info = [codeinfo]
+        calcinfo.retrieve_list = [self.metadata.options.output_filename, self._GP_FILE]
+        return calcinfo
+

@@ -1,0 +1,135 @@
+"""``aiida-lps diffusion``: tracer and collective diffusion and conductivity of one MD trajectory, as JSON.
+
+Works on any trajectory file ASE can read (extxyz, lammps-dump-text, vasp-xdatcar, ...) without an AiiDA
+profile; the analysis modules are imported inside the command so that ``aiida-lps --help`` stays fast.
+"""
+import json
+import math
+
+import click
+
+
+@click.command('diffusion')
+@click.argument('trajectory', type=click.Path(exists=True, dir_okay=False))
+@click.option('--species', required=True, help='Chemical symbol of the mobile ion, e.g. Li.')
+@click.option('--timestep-fs', type=click.FloatRange(min=0, min_open=True), required=True,
+              help='MD integration time step, fs.')
+@click.option('--temperature', 'temperature_K', type=click.FloatRange(min=0, min_open=True), required=True,
+              help='MD temperature, K.')
+@click.option('--charge', type=float, default=1.0, show_default=True,
+              help='Charge of the mobile ion, elementary charges.')
+@click.option('--stride-fs', type=click.FloatRange(min=0, min_open=True), default=None,
+              help='Time between stored frames, fs (a multiple of the time step); default: the time step.')
+@click.option('--fit-start-ps', type=float, default=None, help='Start of the MSD fit window, ps; default: automatic.')
+@click.option('--fit-end-ps', type=float, default=None,
+              help='End of the MSD fit window, ps; default: half the trajectory.')
+@click.option('--format', 'file_format', default=None, help='ASE format name if it cannot be guessed from the file.')
+def diffusion(trajectory, species, timestep_fs, temperature_K, charge, stride_fs, fit_start_ps, fit_end_ps,
+              file_format):
+    """Diffusion coefficient and Nernst-Einstein conductivity of SPECIES in TRAJECTORY, printed as JSON.
+
+    "tracer" is the Haven-free result (tracer D*, Haven ratio taken as 1); "collective" uses the MSD of the
+    summed carrier displacements (D_sigma, noisier). Errors are one standard error from a random-walk GLS
+    fit (docs/conductivity.md). "matrix_flow" says whether the other species diffuse as well.
+    """
+    from aiida_lps.analysis.diffusion import NotDiffusiveError
+
+    frame_interval_fs = _frame_interval_fs(timestep_fs, stride_fs)
+    try:
+        report = _analyse(trajectory, file_format, species, frame_interval_fs / 1000.0, temperature_K, charge,
+                          fit_start_ps, fit_end_ps)
+    except NotDiffusiveError as exception:
+        raise click.ClickException(str(exception)) from exception
+    report['frame_interval_fs'] = frame_interval_fs
+    click.echo(json.dumps(report, indent=2))
+
+
+def _frame_interval_fs(timestep_fs, stride_fs):
+    """Time between stored frames, fs; the stride must be a whole number of time steps."""
+    if stride_fs is None:
+        return timestep_fs
+    n_steps = stride_fs / timestep_fs
+    if abs(n_steps - round(n_steps)) > 1e-6 * n_steps or round(n_steps) < 1:
+        raise click.BadParameter(f'{stride_fs} fs is not a multiple of the {timestep_fs} fs time step',
+                                 param_hint='--stride-fs')
+    return stride_fs
+
+
+def _analyse(path, file_format, species, frame_interval_ps, temperature_K, charge, fit_start_ps, fit_end_ps):
+    """Read, unwrap, compute MSDs and fits; return the JSON-ready report."""
+    import ase.io
+    import numpy as np
+
+    from aiida_lps.analysis.diffusion import assess_matrix_flow, fit_diffusivity
+    from aiida_lps.analysis.msd import collective_msd, tracer_msd, unwrap_positions
+
+    frames = ase.io.read(path, index=':', format=file_format)
+    symbols = np.array(frames[0].get_chemical_symbols())
+    mobile = np.flatnonzero(symbols == species)
+    if mobile.size == 0:
+        raise click.BadParameter(f'no {species} atoms in {path}; species present: {sorted(set(symbols))}',
+                                 param_hint='--species')
+    if len(frames) < 4:
+        raise click.ClickException(f'{path} holds {len(frames)} frames; an MSD fit needs a trajectory')
+    positions = np.array([atoms.get_positions() for atoms in frames])
+    if all(frames[0].pbc):
+        positions = unwrap_positions(positions, np.array([atoms.cell.array for atoms in frames]))
+    masses = frames[0].get_masses()
+    framework = np.flatnonzero(symbols != species)
+
+    tracer = fit_diffusivity(tracer_msd(positions, mobile, framework, masses).sum(axis=-1), frame_interval_ps,
+                             fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps)
+    collective = fit_diffusivity(collective_msd(positions, mobile, framework, masses).sum(axis=-1)[:, None],
+                                 frame_interval_ps, fit_start_ps=tracer.fit_start_ps, fit_end_ps=tracer.fit_end_ps)
+    volume_A3 = float(np.mean([atoms.get_volume() for atoms in frames])) if all(frames[0].pbc) else None
+    conductivity_args = {'n_carriers': int(mobile.size), 'volume_A3': volume_A3, 'temperature_K': temperature_K,
+                         'charge': charge}
+    framework_msd = {
+        symbol: tracer_msd(positions, np.flatnonzero(symbols == symbol), framework, masses).sum(axis=-1)
+        for symbol in sorted(set(symbols[framework]))
+    }
+    matrix = assess_matrix_flow(framework_msd, frame_interval_ps) if framework_msd else None
+    return {
+        'species': species,
+        'n_carriers': int(mobile.size),
+        'n_frames': len(frames),
+        'temperature_K': temperature_K,
+        'volume_A3': volume_A3,
+        'fit_start_ps': tracer.fit_start_ps,
+        'fit_end_ps': tracer.fit_end_ps,
+        'tracer': _transport_summary(tracer, conductivity_args),
+        'collective': _transport_summary(collective, conductivity_args),
+        'haven_ratio': _haven_ratio_or_none(tracer, collective),
+        'matrix_flow': None if matrix is None else {'is_flowing': matrix.is_flowing, 'reason': matrix.reason},
+    }
+
+
+def _transport_summary(fit, conductivity_args):
+    """D in both units and, for a periodic cell, the Nernst-Einstein conductivity in S/cm."""
+    from aiida_lps.analysis.conductivity import nernst_einstein_conductivity
+
+    summary = {
+        'diffusivity_A2_per_ps': fit.diffusivity_A2_per_ps,
+        'diffusivity_err_A2_per_ps': fit.diffusivity_err_A2_per_ps,
+        'diffusivity_cm2_per_s': fit.diffusivity_cm2_per_s,
+        'diffusivity_err_cm2_per_s': fit.diffusivity_err_cm2_per_s,
+        'dispersion_ratio': fit.dispersion_ratio if math.isfinite(fit.dispersion_ratio) else None,
+        'conductivity_S_per_cm': None,
+        'conductivity_err_S_per_cm': None,
+    }
+    if conductivity_args['volume_A3'] is not None:
+        sigma, sigma_err = nernst_einstein_conductivity(fit.diffusivity_A2_per_ps, fit.diffusivity_err_A2_per_ps,
+                                                        **conductivity_args)
+        summary.update(conductivity_S_per_cm=sigma, conductivity_err_S_per_cm=sigma_err)
+    return summary
+
+
+def _haven_ratio_or_none(tracer, collective):
+    """(H, H_err) as a dict, or None when the collective MSD shows no positive D_sigma."""
+    from aiida_lps.analysis.conductivity import haven_ratio
+
+    if collective.diffusivity_A2_per_ps <= 0:
+        return None
+    ratio, ratio_err = haven_ratio(tracer.diffusivity_A2_per_ps, tracer.diffusivity_err_A2_per_ps,
+                                   collective.diffusivity_A2_per_ps, collective.diffusivity_err_A2_per_ps)
+    return {'value': ratio, 'err': ratio_err}

@@ -1,0 +1,12 @@
+"""The ``aiida-lps`` command: a click group whose subcommands live in their own modules."""
+import click
+
+from .setup import setup
+
+
+@click.group()
+def cli():
+    """aiida-lps: machine-learned potentials for Li2S-P2S5 solid electrolytes in AiiDA."""
+
+
+cli.add_command(setup)

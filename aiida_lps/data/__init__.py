@@ -1,0 +1,1 @@
+"""AiiDA data plugins of aiida-lps."""

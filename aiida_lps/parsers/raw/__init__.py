@@ -1,0 +1,1 @@
+"""Plain-text parsing of code outputs, independent of AiiDA nodes."""

