@@ -1,0 +1,169 @@
+"""``DftLabellingWorkChain`` (``lps.labelling.dft``): Quantum ESPRESSO single points for many structures.
+
+Every structure runs in its own ``PwBaseWorkChain`` (which restarts failed SCFs); the converged ones become one
+``TrainingSetData``. Failed or unconverged calculations are excluded, counted and reported, never added.
+"""
+from __future__ import annotations
+
+import numpy as np
+from aiida import orm
+from aiida.engine import ToContext, WorkChain
+from aiida.plugins import GroupFactory
+from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
+
+from aiida_lps.calculations.functions.training_set_from_pw import training_set_from_pw
+from aiida_lps.data.training_set import TrainingSetData
+from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
+
+__all__ = ('DftLabellingWorkChain', 'closest_pair')
+
+
+def closest_pair(structure: orm.StructureData) -> tuple[float, tuple[int, int]]:
+    """Shortest interatomic distance (Angstrom, periodic images included) and the pair of site indices."""
+    atoms = structure.get_ase()
+    if len(atoms) < 2:
+        return np.inf, (0, 0)
+    distances = atoms.get_all_distances(mic=True)
+    np.fill_diagonal(distances, np.inf)
+    i, j = np.unravel_index(np.argmin(distances), distances.shape)
+    return float(distances[i, j]), (int(i), int(j))
+
+
+def validate_structures(structures, _):
+    if not structures:
+        return 'no structures to label'
+    return None
+
+
+def validate_inputs(inputs, _):
+    """Refuse structures with atoms closer than ``min_distance``: pw.x would waste hours on them or crash."""
+    min_distance = inputs['min_distance'].value
+    for label, structure in inputs['structures'].items():
+        distance, (i, j) = closest_pair(structure)
+        if distance < min_distance:
+            return (
+                f'structure `{label}` has sites {i} and {j} only {distance:.3f} Angstrom apart (< min_distance '
+                f'{min_distance} Angstrom): fix or drop it before DFT'
+            )
+    return None
+
+
+class DftLabellingWorkChain(ProtocolMixin, WorkChain):
+    """Label structures with DFT energies (eV), forces (eV/Angstrom) and stresses (eV/Angstrom^3)."""
+
+    _protocol_file = 'labelling.yaml'
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.expose_inputs(
+            PwBaseWorkChain, namespace='pw_base', exclude=('pw.structure', 'pw.pseudos', 'clean_workdir'),
+            namespace_options={'help': 'Inputs of the PwBaseWorkChain run for every structure.'},
+        )
+        spec.input_namespace(
+            'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
+            help='Structures to label, keyed by a label that is kept as the `label` tag.',
+        )
+        spec.input('pseudo_family', valid_type=orm.Str, help='Label of an aiida-pseudo family with cutoffs.')
+        spec.input(
+            'cutoff_stringency', valid_type=orm.Str, default=lambda: orm.Str('normal'),
+            help='Stringency of the family recommended cutoffs used unless pw parameters set ecutwfc/ecutrho.',
+        )
+        spec.input(
+            'min_distance', valid_type=orm.Float, default=lambda: orm.Float(0.5),
+            help='Shortest allowed interatomic distance, Angstrom.',
+        )
+        spec.input('tags', valid_type=orm.Dict, required=False, help='Tags added to every labelled configuration.')
+        spec.inputs.validator = validate_inputs
+        spec.outline(cls.run_pw, cls.collect)
+        spec.output('training_set', valid_type=TrainingSetData, help='The converged labels.')
+        spec.output('summary', valid_type=orm.Dict, help='Counts of labelled and failed structures, with reasons.')
+        spec.exit_code(310, 'ERROR_ALL_PW_FAILED', message='No structure could be labelled: every PwBaseWorkChain failed.')
+
+    @classmethod
+    def get_builder_from_protocol(cls, code, structures: dict, protocol: str | None = None, overrides=None,
+                                  options: dict | None = None):
+        """Builder for ``structures`` (label -> ``StructureData``) with the ``fast`` or ``precise`` protocol.
+
+        :param overrides: protocol keys (``cutoff_stringency``, ``kpoints_distance`` in 1/Angstrom, ...) and a
+            ``pw_base`` dict merged into the PwBaseWorkChain inputs.
+        :param options: ``metadata.options`` of every PwCalculation (e.g. resources).
+        """
+        inputs = cls.get_protocol_inputs(protocol, overrides)
+        family = GroupFactory('pseudo.family').collection.get(label=inputs['pseudo_family'])
+        first = next(iter(structures.values()))
+        wallclock = {'max_wallclock_seconds': inputs['max_wallclock_seconds']}
+        pw_overrides = recursive_merge(
+            {
+                'pseudo_family': family.label,
+                'kpoints_distance': inputs['kpoints_distance'],
+                'meta_parameters': {'conv_thr_per_atom': inputs['conv_thr_per_atom']},
+                'pw': {'parameters': {'SYSTEM': _cutoffs(family, first, inputs['cutoff_stringency'])}},
+            },
+            inputs.get('pw_base', {}),
+        )
+        pw_builder = PwBaseWorkChain.get_builder_from_protocol(
+            code, first, protocol='fast', overrides=pw_overrides, options={**wallclock, **(options or {})}
+        )
+        pw_builder.pw.pop('structure')
+        pw_builder.pw.pop('pseudos')
+        pw_builder.pop('clean_workdir', None)
+
+        builder = cls.get_builder()
+        builder.pw_base = pw_builder._inputs(prune=True)
+        builder.structures = structures
+        builder.pseudo_family = orm.Str(family.label)
+        builder.cutoff_stringency = orm.Str(inputs['cutoff_stringency'])
+        builder.min_distance = orm.Float(inputs['min_distance'])
+        return builder
+
+    def run_pw(self):
+        """Submit one PwBaseWorkChain per structure, all at once."""
+        family = GroupFactory('pseudo.family').collection.get(label=self.inputs.pseudo_family.value)
+        for label, structure in self.inputs.structures.items():
+            inputs = self.exposed_inputs(PwBaseWorkChain, namespace='pw_base')
+            inputs['pw']['structure'] = structure
+            inputs['pw']['pseudos'] = family.get_pseudos(structure=structure)
+            parameters = inputs['pw']['parameters'].get_dict()
+            if not {'ecutwfc', 'ecutrho'} <= set(parameters.get('SYSTEM', {})):
+                parameters.setdefault('SYSTEM', {}).update(
+                    _cutoffs(family, structure, self.inputs.cutoff_stringency.value)
+                )
+                inputs['pw']['parameters'] = orm.Dict(parameters)
+            inputs['metadata'] = {'call_link_label': f'pw_{label}'}
+            future = self.submit(PwBaseWorkChain, **inputs)
+            self.report(f'launched PwBaseWorkChain<{future.pk}> for `{label}` ({len(structure.sites)} atoms)')
+            self.to_context(**{f'pw_{label}': future})
+
+    def collect(self):
+        """Gather converged labels into one TrainingSetData; report and count the failures."""
+        labelled, failed = {}, {}
+        for label in self.inputs.structures:
+            child = self.ctx[f'pw_{label}']
+            if child.is_finished_ok:
+                labelled[label] = child
+            else:
+                failed[label] = f'PwBaseWorkChain<{child.pk}> exit {child.exit_status}: {child.exit_message}'
+                self.report(f'excluded `{label}`: {failed[label]}')
+        summary = {'n_structures': len(self.inputs.structures), 'n_labelled': len(labelled),
+                   'n_failed': len(failed), 'failed': failed}
+        self.report(f'labelled {len(labelled)} of {len(self.inputs.structures)} structures, {len(failed)} failed')
+        if not labelled:
+            self.out('summary', orm.Dict(summary).store())
+            return self.exit_codes.ERROR_ALL_PW_FAILED
+        kwargs = {}
+        for label, child in labelled.items():
+            kwargs[f'structure_{label}'] = self.inputs.structures[label]
+            kwargs[f'parameters_{label}'] = child.outputs.output_parameters
+            kwargs[f'trajectory_{label}'] = child.outputs.output_trajectory
+        if 'tags' in self.inputs:
+            kwargs['tags'] = self.inputs.tags
+        self.out('training_set', training_set_from_pw(**kwargs))
+        self.out('summary', orm.Dict(summary).store())
+        return None
+
+
+def _cutoffs(family, structure, stringency: str) -> dict:
+    """``ecutwfc``/``ecutrho`` (Ry) recommended by ``family`` for ``structure``."""
+    ecutwfc, ecutrho = family.get_recommended_cutoffs(structure=structure, stringency=stringency, unit='Ry')
+    return {'ecutwfc': ecutwfc, 'ecutrho': ecutrho}
