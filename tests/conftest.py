@@ -51,28 +51,55 @@ def pseudo_family(aiida_profile):
     return PSEUDO_FAMILY_LABEL
 
 
-@pytest.fixture
-def morse_labelled_frames():
-    """Factory: rattled 8-atom Li4PS3 cells labelled by ASE's Morse calculator.
+def morse_frames(count: int = 12, seed: int = 1) -> list:
+    """Rattled, strained 8-atom Li4PS3 cells labelled by ASE's Morse calculator.
 
     A reference model with a known answer for testing fitting and plumbing, not a stand-in for DFT.
     """
     from ase.build import bulk
     from ase.calculators.morse import MorsePotential
 
-    def factory(count: int = 12, seed: int = 1):
-        rng = np.random.default_rng(seed)
-        frames = []
-        for index in range(count):
-            atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
-            atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 3)
-            atoms.set_cell(atoms.cell * (1 + 0.03 * rng.standard_normal()), scale_atoms=True)
-            atoms.rattle(0.15, seed=int(rng.integers(1 << 30)))
-            atoms.calc = MorsePotential(epsilon=0.3, r0=2.6, rho0=5.0)
-            atoms.get_potential_energy()
-            atoms.info['source'] = 'morse'
-            atoms.info['index'] = index
-            frames.append(atoms)
-        return frames
+    rng = np.random.default_rng(seed)
+    frames = []
+    for index in range(count):
+        atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
+        atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 3)
+        atoms.set_cell(atoms.cell * (1 + 0.03 * rng.standard_normal()), scale_atoms=True)
+        atoms.rattle(0.15, seed=int(rng.integers(1 << 30)))
+        atoms.calc = MorsePotential(epsilon=0.3, r0=2.6, rho0=5.0)
+        atoms.get_potential_energy()
+        atoms.info['source'] = 'morse'
+        atoms.info['index'] = index
+        frames.append(atoms)
+    return frames
 
-    return factory
+
+@pytest.fixture
+def morse_labelled_frames():
+    """Factory fixture of ``morse_frames``."""
+    return morse_frames
+
+
+@pytest.fixture(scope='session')
+def tiny_gap_xml(tmp_path_factory):
+    """A GAP xml (``fast`` preset) fitted once per session with the real gap_fit to ``morse_frames``."""
+    import subprocess
+
+    import ase.io
+
+    from aiida_lps.potentials.gap import GAP_PRESETS, gap_fit_arguments, merge_hyperparameters
+    from aiida_lps.setup.profile import code_specs
+
+    gap_fit = code_specs()['gap_fit']['filepath_executable']
+    if shutil.which(gap_fit) is None:
+        pytest.skip('gap_fit missing: run `aiida-lps setup`')
+    folder = tmp_path_factory.mktemp('tiny_gap')
+    frames = morse_frames(count=12)
+    for atoms in frames:  # gap_fit would read a stress entry as virials (and abort on virial sigma 0)
+        atoms.info['energy'] = atoms.get_potential_energy()
+        atoms.arrays['forces'] = atoms.get_forces()
+        atoms.calc = None
+    ase.io.write(folder / 'train.xyz', frames, format='extxyz')
+    arguments = gap_fit_arguments(merge_hyperparameters(GAP_PRESETS['fast']), [3, 15, 16], 'train.xyz', 'gap.xml')
+    subprocess.run([gap_fit, *arguments], cwd=folder, check=True, capture_output=True)
+    return folder / 'gap.xml'

@@ -1,6 +1,7 @@
 """The ``aiida-lps`` command: a click group whose subcommands live in their own modules."""
 import click
 
+from .quickstart import quickstart
 from .setup import setup
 
 
@@ -10,3 +11,4 @@ def cli():
 
 
 cli.add_command(setup)
+cli.add_command(quickstart)

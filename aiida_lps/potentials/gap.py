@@ -15,6 +15,7 @@ import numpy as np
 
 __all__ = (
     'DEFAULT_HYPERPARAMETERS',
+    'GAP_PRESETS',
     'merge_hyperparameters',
     'gap_fit_arguments',
     'force_dependent_sigma',
@@ -47,6 +48,16 @@ DEFAULT_HYPERPARAMETERS = {
     'e0_method': 'average',
     'sparse_jitter': 1.0e-8,
     'species': None,
+}
+
+#: Hyperparameter overrides by protocol: ``precise`` is thesis Table 1; ``fast`` is for tests and demonstrations
+#: on cells of tens of atoms (fits in seconds, errors several times larger).
+GAP_PRESETS = {
+    'precise': {},
+    'fast': {
+        'two_body': {'cutoff': 5.0, 'n_sparse': 10},
+        'soap': {'cutoff': 5.0, 'n_max': 6, 'l_max': 3, 'atom_sigma': 0.5, 'n_sparse': 100},
+    },
 }
 
 #: QUIP's soap_turbo descriptor, usable instead of ``soap`` (Caro, Phys. Rev. B 100, 024112 (2019)); per-species

@@ -7,11 +7,10 @@ from aiida.engine import run_get_node
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
+from aiida_lps.potentials.gap import GAP_PRESETS
 
-TINY = {
-    'two_body': {'cutoff': 5.0, 'n_sparse': 10},
-    'soap': {'cutoff': 4.5, 'n_max': 4, 'l_max': 3, 'atom_sigma': 0.5, 'n_sparse': 40, 'delta': 0.2},
-}
+TINY = GAP_PRESETS['fast']
+
 
 
 def _builder(code, training_set, **extra):
@@ -32,7 +31,7 @@ def test_gap_fit_fits_and_reports_training_errors(aiida_profile, lps_code, morse
     assert node.is_finished_ok, node.exit_message
     potential = results['potential']
     assert potential.species == ['Li', 'P', 'S']
-    assert potential.hyperparameters['soap']['n_max'] == 4
+    assert potential.hyperparameters['soap']['n_max'] == TINY['soap']['n_max']
     # the parsed metrics are the potential's own errors on its training set, recomputed independently here
     calculator = potential.get_calculator()
     errors = []
@@ -90,29 +89,10 @@ def test_fit_too_large_for_memory_is_refused(aiida_profile, lps_code, morse_labe
         run_get_node(builder)
 
 
-def test_gap_potential_get_or_create_deduplicates(aiida_profile, tmp_path, datadir_gap_xml):
-    first = GapPotentialData.get_or_create(datadir_gap_xml).store()
-    assert GapPotentialData.get_or_create(datadir_gap_xml).uuid == first.uuid
+def test_gap_potential_get_or_create_deduplicates(aiida_profile, tiny_gap_xml):
+    first = GapPotentialData.get_or_create(tiny_gap_xml).store()
+    assert GapPotentialData.get_or_create(tiny_gap_xml).uuid == first.uuid
     assert first.species == ['Li', 'P', 'S']
     assert first.potential_label.startswith('GAP_')
     with pytest.raises(ValueError, match=r"also has \['Na'\]"):
         first.check_covers(['Li', 'Na'])
-
-
-@pytest.fixture
-def datadir_gap_xml(tmp_path, morse_labelled_frames):
-    """A GAP xml fitted here with the real gap_fit (skips where gap_fit is missing)."""
-    import shutil
-    import subprocess
-
-    from aiida_lps.potentials.gap import gap_fit_arguments, merge_hyperparameters
-    from aiida_lps.setup.profile import code_specs
-
-    gap_fit = code_specs()['gap_fit']['filepath_executable']
-    if shutil.which(gap_fit) is None:
-        pytest.skip('gap_fit missing: run `aiida-lps setup`')
-    # gap_fit reads a 'stress' entry as virials and aborts on virial sigma 0: write none
-    TrainingSetData.from_atoms(morse_labelled_frames(count=12)).write_extxyz(tmp_path / 'train.xyz', stress_key=None)
-    arguments = gap_fit_arguments(merge_hyperparameters(TINY), [3, 15, 16], 'train.xyz', 'gap.xml')
-    subprocess.run([gap_fit, *arguments], cwd=tmp_path, check=True, capture_output=True)
-    return tmp_path / 'gap.xml'

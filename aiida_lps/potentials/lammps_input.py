@@ -1,0 +1,90 @@
+"""LAMMPS input scripts for MD with a GAP (``pair_style quip``), in ``metal`` units (eV, Angstrom, ps).
+
+One script runs a list of stages (NVT Nose-Hoover or NVE) after optional velocity initialisation; coordinates are
+dumped unwrapped (``xu yu zu``) so MSDs need no unwrapping. QUIP keeps one global potential per process, so a
+script has exactly one ``pair_style quip`` and never a ``hybrid``.
+"""
+from __future__ import annotations
+
+__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'md_input_script')
+
+MD_DEFAULTS = {
+    'timestep_fs': 2.0,
+    'initial_temperature_K': None,
+    'seed': 1,
+    'thermo_every': 10,
+    'dump_every': 10,
+    'stages': [],
+}
+STAGE_KEYS = {'ensemble', 'steps', 'temperature_K', 'final_temperature_K', 'damping_fs', 'dump'}
+
+
+def validate_md_parameters(parameters: dict) -> str | None:
+    """Return a message naming what is wrong with MD ``parameters``, or None when they are usable."""
+    unknown = set(parameters) - set(MD_DEFAULTS)
+    if unknown:
+        return f'unknown MD parameters {sorted(unknown)}; known: {sorted(MD_DEFAULTS)}'
+    merged = {**MD_DEFAULTS, **parameters}
+    if merged['timestep_fs'] <= 0:
+        return f'timestep_fs must be positive, got {merged["timestep_fs"]}'
+    if not merged['stages']:
+        return 'give at least one stage, e.g. {"ensemble": "nvt", "steps": 1000, "temperature_K": 600}'
+    for index, stage in enumerate(merged['stages']):
+        unknown = set(stage) - STAGE_KEYS
+        if unknown:
+            return f'stage {index}: unknown keys {sorted(unknown)}; known: {sorted(STAGE_KEYS)}'
+        if stage.get('ensemble') not in ('nvt', 'nve'):
+            return f'stage {index}: ensemble must be "nvt" or "nve", got {stage.get("ensemble")!r}'
+        if int(stage.get('steps', 0)) <= 0:
+            return f'stage {index}: steps must be a positive integer'
+        if stage['ensemble'] == 'nvt' and not stage.get('temperature_K'):
+            return f'stage {index}: an nvt stage needs temperature_K'
+    return None
+
+
+def md_input_script(parameters: dict, data_file: str, potential_file: str, potential_label: str,
+                    atomic_numbers: list[int], masses: list[float], dump_file: str) -> str:
+    """The LAMMPS input script for validated MD ``parameters`` (see ``MD_DEFAULTS``).
+
+    :param atomic_numbers: atomic number of LAMMPS type 1, 2, ... (the ``pair_coeff`` mapping).
+    :param masses: mass of each type, amu.
+    """
+    merged = {**MD_DEFAULTS, **parameters}
+    timestep_ps = merged['timestep_fs'] / 1000.0
+    lines = [
+        'units metal',
+        'atom_style atomic',
+        'boundary p p p',
+        f'read_data {data_file}',
+        *[f'mass {index} {mass}' for index, mass in enumerate(masses, start=1)],
+        'pair_style quip',
+        f'pair_coeff * * {potential_file} "IP GAP label={potential_label}" {" ".join(map(str, atomic_numbers))}',
+        f'timestep {timestep_ps}',
+        'thermo_style custom step time temp pe ke etotal press vol',
+        'thermo_modify lost error flush yes',
+        f'thermo {merged["thermo_every"]}',
+    ]
+    if merged['initial_temperature_K']:
+        lines.append(
+            f'velocity all create {merged["initial_temperature_K"]} {merged["seed"]} dist gaussian mom yes rot yes'
+        )
+    dumping = False
+    for index, stage in enumerate(merged['stages']):
+        wants_dump = stage.get('dump', True)
+        if wants_dump and not dumping:
+            lines.append(f'dump traj all custom {merged["dump_every"]} {dump_file} id type xu yu zu')
+            lines.append('dump_modify traj sort id format float %.10g')
+            dumping = True
+        elif not wants_dump and dumping:
+            lines.append('undump traj')
+            dumping = False
+        if stage['ensemble'] == 'nvt':
+            damping_ps = stage.get('damping_fs', 100 * merged['timestep_fs']) / 1000.0
+            start = stage['temperature_K']
+            end = stage.get('final_temperature_K', start)
+            lines.append(f'fix stage{index} all nvt temp {start} {end} {damping_ps}')
+        else:
+            lines.append(f'fix stage{index} all nve')
+        lines.append(f'run {int(stage["steps"])}')
+        lines.append(f'unfix stage{index}')
+    return '\n'.join(lines) + '\n'
