@@ -31,6 +31,8 @@ def diffusion(trajectory, species, timestep_fs, temperature_K, charge, stride_fs
     "tracer" is the Haven-free result (tracer D*, Haven ratio taken as 1); "collective" uses the MSD of the
     summed carrier displacements (D_sigma, noisier). Errors are one standard error from a random-walk GLS
     fit (docs/conductivity.md). "matrix_flow" says whether the other species diffuse as well.
+    Wrapped positions are unwrapped (frames must be close enough that no atom moves half a cell between
+    them); LAMMPS dumps need an ``element`` column so that SPECIES can be found.
     """
     from aiida_lps.analysis.diffusion import NotDiffusiveError
 

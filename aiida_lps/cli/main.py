@@ -1,6 +1,7 @@
 """The ``aiida-lps`` command: a click group whose subcommands live in their own modules."""
 import click
 
+from .diffusion import diffusion
 from .quickstart import quickstart
 from .setup import setup
 
@@ -12,3 +13,4 @@ def cli():
 
 cli.add_command(setup)
 cli.add_command(quickstart)
+cli.add_command(diffusion)

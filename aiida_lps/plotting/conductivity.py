@@ -1,0 +1,84 @@
+"""Plots for the conductivity analysis: MSD with its fit window, and the Arrhenius plot.
+
+matplotlib is imported inside each function with the non-interactive 'Agg' backend.
+"""
+import numpy as np
+
+__all__ = ('plot_arrhenius', 'plot_msd')
+
+
+def _new_axes():
+    """A fresh (Figure, Axes) pair drawn with the Agg backend, outside pyplot's global state."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(5.0, 3.8), layout='constrained')
+    FigureCanvasAgg(figure)
+    return figure, figure.add_subplot()
+
+
+def _finish(figure, path):
+    """Write the figure to ``path`` (PNG) when given; return it."""
+    if path is not None:
+        figure.savefig(path, dpi=150)
+    return figure
+
+
+def plot_msd(time_ps, msd_A2, fit=None, *, labels=None, path=None):
+    """MSD curves against lag time, with the fitted line over its window.
+
+    :param time_ps: lag times, shape (n_lags,), ps.
+    :param msd_A2: MSD, shape (n_lags,) or (n_lags, n_curves) (for example one column per species or
+        direction), Angstrom^2.
+    :param fit: a :class:`aiida_lps.analysis.diffusion.DiffusionFit` for the first curve, or None.
+    :param labels: legend label per curve, or None.
+    :param path: PNG file to write, or None.
+    :return: the matplotlib Figure.
+    """
+    figure, axes = _new_axes()
+    msd_A2 = np.asarray(msd_A2, dtype=float).reshape(len(time_ps), -1)
+    labels = labels or [None] * msd_A2.shape[1]
+    for curve, label in zip(msd_A2.T, labels):
+        axes.plot(time_ps, curve, label=label)
+    if fit is not None:
+        window = np.linspace(fit.fit_start_ps, fit.fit_end_ps, 50)
+        axes.axvspan(fit.fit_start_ps, fit.fit_end_ps, color='0.9', zorder=0)
+        axes.plot(window, fit.fitted_msd_A2(window), 'k--',
+                  label=f'D = {fit.diffusivity_A2_per_ps:.3g} $\\pm$ {fit.diffusivity_err_A2_per_ps:.2g} $\\AA^2$/ps')
+    axes.set_xlabel('lag time (ps)')
+    axes.set_ylabel(r'MSD ($\AA^2$)')
+    if fit is not None or labels[0] is not None:
+        axes.legend()
+    return _finish(figure, path)
+
+
+def plot_arrhenius(temperatures_K, conductivities_S_per_cm, conductivity_errs_S_per_cm, fit, *,
+                   extrapolate_to_K=300.0, path=None):
+    """Arrhenius plot of sigma T (log scale) against 1000/T with error bars, fit and extrapolation.
+
+    :param temperatures_K: temperatures, shape (n,), K.
+    :param conductivities_S_per_cm: conductivities, shape (n,), S/cm.
+    :param conductivity_errs_S_per_cm: standard errors, shape (n,), S/cm.
+    :param fit: an :class:`aiida_lps.analysis.arrhenius.ArrheniusFit` of these data.
+    :param extrapolate_to_K: temperature, K, to which the line is extended and marked with its error.
+    :param path: PNG file to write, or None.
+    :return: the matplotlib Figure.
+    """
+    figure, axes = _new_axes()
+    temperatures_K = np.asarray(temperatures_K, dtype=float)
+    sigma_T = np.asarray(conductivities_S_per_cm) * temperatures_K
+    sigma_T_err = np.asarray(conductivity_errs_S_per_cm) * temperatures_K
+    axes.errorbar(1000.0 / temperatures_K, sigma_T, yerr=sigma_T_err, fmt='o', capsize=3, label='MD')
+    line_K = np.linspace(temperatures_K.max(), extrapolate_to_K, 100)
+    line_sigma, _ = fit.conductivity_S_per_cm(line_K)
+    axes.plot(1000.0 / line_K, line_sigma * line_K, 'k--',
+              label=f'$E_A$ = {fit.activation_energy_eV:.3f} $\\pm$ {fit.activation_energy_err_eV:.3f} eV')
+    sigma_end, sigma_end_err = fit.conductivity_S_per_cm(extrapolate_to_K)
+    axes.errorbar([1000.0 / extrapolate_to_K], [sigma_end * extrapolate_to_K], yerr=[sigma_end_err * extrapolate_to_K],
+                  fmt='s', color='C3', capsize=3,
+                  label=f'$\\sigma$({extrapolate_to_K:g} K) = {sigma_end:.2g} $\\pm$ {sigma_end_err:.1g} S/cm')
+    axes.set_yscale('log')
+    axes.set_xlabel('1000 / T (1/K)')
+    axes.set_ylabel(r'$\sigma T$ (S K / cm)')
+    axes.legend()
+    return _finish(figure, path)

@@ -1,0 +1,83 @@
+"""Round trip of ``aiida-lps diffusion`` on a random walk written as extxyz, and its import hygiene."""
+import json
+import subprocess
+import sys
+
+import ase
+import ase.io
+from click.testing import CliRunner
+import numpy as np
+import pytest
+
+from aiida_lps.analysis.conductivity import nernst_einstein_factor
+from aiida_lps.cli.diffusion import diffusion
+
+TRUE_D = 0.5  # Angstrom^2/ps
+FRAME_INTERVAL_FS = 100.0
+CELL_A = 10.0
+
+
+@pytest.fixture(scope='module')
+def random_walk_extxyz(tmp_path_factory):
+    """16 Li random walkers among 8 vibrating S, all drifting together, wrapped into a 10 A cube."""
+    rng = np.random.default_rng(42)
+    n_frames, n_li, n_s = 300, 16, 8
+    step_A = np.sqrt(2 * TRUE_D * FRAME_INTERVAL_FS / 1000)
+    li = rng.uniform(0, CELL_A, (1, n_li, 3)) + np.concatenate(
+        [np.zeros((1, n_li, 3)), np.cumsum(rng.normal(scale=step_A, size=(n_frames - 1, n_li, 3)), axis=0)])
+    s = rng.uniform(0, CELL_A, (1, n_s, 3)) + rng.normal(scale=0.2, size=(n_frames, n_s, 3))
+    drift = np.arange(n_frames)[:, None, None] * np.array([0.03, -0.01, 0.02])
+    positions = np.concatenate([li, s], axis=1) + drift
+    frames = [ase.Atoms('Li16S8', positions=frame, cell=[CELL_A] * 3, pbc=True) for frame in positions]
+    for atoms in frames:
+        atoms.wrap()
+    path = tmp_path_factory.mktemp('trajectory') / 'walk.extxyz'
+    ase.io.write(path, frames, format='extxyz')
+    return path
+
+
+def run(*arguments):
+    return CliRunner().invoke(diffusion, [str(argument) for argument in arguments])
+
+
+def test_cli_recovers_d_and_conductivity(random_walk_extxyz):
+    result = run(random_walk_extxyz, '--species', 'Li', '--timestep-fs', 2, '--stride-fs', FRAME_INTERVAL_FS,
+                 '--temperature', 600)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    tracer = report['tracer']
+    assert abs(tracer['diffusivity_A2_per_ps'] - TRUE_D) < 3 * tracer['diffusivity_err_A2_per_ps']
+    assert tracer['diffusivity_cm2_per_s'] == pytest.approx(1e-4 * tracer['diffusivity_A2_per_ps'])
+    factor = nernst_einstein_factor(16, CELL_A**3, 600.0)
+    assert tracer['conductivity_S_per_cm'] == pytest.approx(factor * tracer['diffusivity_A2_per_ps'])
+    assert tracer['conductivity_err_S_per_cm'] == pytest.approx(factor * tracer['diffusivity_err_A2_per_ps'])
+    collective = report['collective']
+    assert abs(collective['diffusivity_A2_per_ps'] - TRUE_D) < 3 * collective['diffusivity_err_A2_per_ps']
+    assert collective['dispersion_ratio'] is None
+    assert 0 < report['fit_start_ps'] < report['fit_end_ps'] == pytest.approx(14.9)
+    assert report['n_carriers'] == 16 and report['n_frames'] == 300 and report['frame_interval_fs'] == 100.0
+    assert report['volume_A3'] == pytest.approx(1000.0)
+    assert report['matrix_flow']['is_flowing'] is False
+    assert 'S: static' in report['matrix_flow']['reason']
+
+
+def test_cli_respects_an_explicit_fit_window(random_walk_extxyz):
+    result = run(random_walk_extxyz, '--species', 'Li', '--timestep-fs', 100, '--temperature', 600,
+                 '--fit-start-ps', 2.0, '--fit-end-ps', 10.0)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report['fit_start_ps'], report['fit_end_ps']) == pytest.approx((2.0, 10.0))
+
+
+def test_cli_reports_bad_input_clearly(random_walk_extxyz):
+    missing = run(random_walk_extxyz, '--species', 'Na', '--timestep-fs', 2, '--temperature', 600)
+    assert missing.exit_code != 0 and 'no Na atoms' in missing.output
+    bad_stride = run(random_walk_extxyz, '--species', 'Li', '--timestep-fs', 2, '--stride-fs', 3, '--temperature', 600)
+    assert bad_stride.exit_code != 0 and 'not a multiple' in bad_stride.output
+
+
+def test_cli_and_core_modules_do_not_import_aiida():
+    modules = ['aiida_lps.cli.diffusion', 'aiida_lps.analysis.msd', 'aiida_lps.analysis.diffusion',
+               'aiida_lps.analysis.conductivity', 'aiida_lps.analysis.arrhenius', 'aiida_lps.plotting.conductivity']
+    code = f'import sys; import {", ".join(modules)}; sys.exit("aiida" in sys.modules)'
+    assert subprocess.run([sys.executable, '-c', code], check=False).returncode == 0

@@ -1,0 +1,151 @@
+"""Known-answer tests for aiida_lps.analysis.diffusion: random-walk covariance, calibrated D errors, window."""
+import numpy as np
+import pytest
+
+from aiida_lps.analysis.diffusion import (
+    NotDiffusiveError,
+    assess_matrix_flow,
+    fit_diffusivity,
+    random_walk_msd_covariance,
+    select_fit_window,
+)
+from aiida_lps.analysis.msd import collective_msd, msd_all_origins
+
+FRAME_INTERVAL_PS = 0.1
+TRUE_D = 0.3  # Angstrom^2/ps
+
+
+def random_walks(rng, n_frames, n_atoms, diffusivity=TRUE_D):
+    """Gaussian random walks with D per direction, shape (n_frames, n_atoms, 3), Angstrom."""
+    step_A = np.sqrt(2.0 * np.asarray(diffusivity) * FRAME_INTERVAL_PS)
+    steps = rng.normal(size=(n_frames - 1, n_atoms, 3)) * step_A
+    return np.concatenate([np.zeros((1, n_atoms, 3)), np.cumsum(steps, axis=0)])
+
+
+def per_atom_msd(positions):
+    return msd_all_origins(positions).sum(axis=-1)
+
+
+def test_covariance_equals_brute_force_sum_over_shared_steps():
+    n_frames = 14
+    lags = np.arange(1, n_frames)
+    expected = np.zeros((lags.size, lags.size))
+    for i, short in enumerate(lags):
+        for j, long in enumerate(lags):
+            shared = sum(
+                max(0, min(a + short, b + long) - max(a, b))**2
+                for a in range(n_frames - short) for b in range(n_frames - long)
+            )
+            expected[i, j] = 2.0 * shared / ((n_frames - short) * (n_frames - long))
+    np.testing.assert_allclose(random_walk_msd_covariance(lags, n_frames), expected, rtol=1e-12)
+
+
+def test_covariance_matches_monte_carlo_walks():
+    n_frames, lags = 12, np.array([1, 3, 6, 11])
+    walks = np.cumsum(np.random.default_rng(4).normal(size=(n_frames, 20000)), axis=0)
+    sampled = np.cov(msd_all_origins(walks)[lags])
+    model = random_walk_msd_covariance(lags, n_frames)
+    np.testing.assert_allclose(sampled, model, rtol=0, atol=0.05 * model.max())
+
+
+def fit_many(n_frames, n_atoms=16, n_seeds=200):
+    """D estimates and stated errors for independent seeded random walks, Angstrom^2/ps."""
+    fits = [fit_diffusivity(per_atom_msd(random_walks(np.random.default_rng(seed), n_frames, n_atoms)),
+                            FRAME_INTERVAL_PS) for seed in range(n_seeds)]
+    return (np.array([fit.diffusivity_A2_per_ps for fit in fits]),
+            np.array([fit.diffusivity_err_A2_per_ps for fit in fits]))
+
+
+def test_stated_error_is_calibrated_on_random_walks():
+    estimates, errors = fit_many(n_frames=200)
+    coverage = np.mean(np.abs(estimates - TRUE_D) <= 2.0 * errors)
+    assert coverage >= 0.90, f'only {coverage:.1%} of estimates within their 2-sigma error'
+    # and not uselessly conservative: the stated error matches the actual scatter of the estimates
+    assert 0.8 < errors.mean() / estimates.std(ddof=1) < 1.4
+
+
+def test_error_shrinks_as_inverse_square_root_of_length():
+    _, short_errors = fit_many(n_frames=200, n_seeds=30)
+    _, long_errors = fit_many(n_frames=800, n_seeds=30)
+    assert 0.4 < long_errors.mean() / short_errors.mean() < 0.62  # expected 1/sqrt(4) = 0.5
+
+
+def test_per_direction_fits_recover_anisotropic_diffusion():
+    rng = np.random.default_rng(9)
+    direction_d = np.array([0.6, 0.3, 0.05])
+    msd = msd_all_origins(random_walks(rng, 400, 24, diffusivity=direction_d))
+    for axis, expected in enumerate(direction_d):
+        fit = fit_diffusivity(msd[..., axis], FRAME_INTERVAL_PS, n_dimensions=1)
+        assert abs(fit.diffusivity_A2_per_ps - expected) < 3.0 * fit.diffusivity_err_A2_per_ps
+    total = fit_diffusivity(msd.sum(axis=-1), FRAME_INTERVAL_PS)
+    assert abs(total.diffusivity_A2_per_ps - direction_d.mean()) < 3.0 * total.diffusivity_err_A2_per_ps
+
+
+def test_collective_diffusivity_equals_tracer_for_independent_walkers():
+    positions = random_walks(np.random.default_rng(13), 2000, 16)
+    tracer = fit_diffusivity(per_atom_msd(positions), FRAME_INTERVAL_PS)
+    collective = fit_diffusivity(collective_msd(positions, np.arange(16), []).sum(axis=-1)[:, None],
+                                 FRAME_INTERVAL_PS, fit_start_ps=tracer.fit_start_ps, fit_end_ps=tracer.fit_end_ps)
+    assert np.isnan(collective.dispersion_ratio)
+    assert abs(collective.diffusivity_A2_per_ps - TRUE_D) < 3.0 * collective.diffusivity_err_A2_per_ps
+    assert collective.diffusivity_err_A2_per_ps > 2.0 * tracer.diffusivity_err_A2_per_ps  # one series, not 16
+
+
+def caged_then_diffusive_msd(time_ps, diffusivity=1.0, cage_A2=1.0, cage_ps=0.1):
+    """Ballistic start, cage plateau, then diffusion: 6 D t + A (1 - exp(-(t/tau)^2)), Angstrom^2."""
+    return 6 * diffusivity * time_ps + cage_A2 * (1.0 - np.exp(-(time_ps / cage_ps)**2))
+
+
+def test_automatic_window_starts_after_the_cage_and_recovers_d():
+    time_ps = np.arange(2001) * 0.01
+    start, end = select_fit_window(caged_then_diffusive_msd(time_ps), 0.01)
+    assert time_ps[start] > 3 * 0.1  # past the cage, not where the slope first crosses 1
+    assert end == 1000
+    msd = np.column_stack([caged_then_diffusive_msd(time_ps)] * 2)
+    fit = fit_diffusivity(msd, 0.01)
+    assert fit.diffusivity_A2_per_ps == pytest.approx(1.0, rel=1e-3)
+    assert fit.intercept_A2 == pytest.approx(1.0, rel=1e-2)
+    np.testing.assert_allclose(fit.fitted_msd_A2(time_ps[start:end]), msd[start:end, 0], rtol=1e-3)
+
+
+def test_explicit_window_is_used_and_checked():
+    time_ps = np.arange(101) * 0.1
+    assert select_fit_window(time_ps, 0.1, fit_start_ps=1.0, fit_end_ps=8.0) == (10, 80)
+    with pytest.raises(ValueError, match='not before its end'):
+        select_fit_window(time_ps, 0.1, fit_start_ps=9.0, fit_end_ps=8.0)
+    with pytest.raises(ValueError, match='outside'):
+        select_fit_window(time_ps, 0.1, fit_end_ps=20.0)
+
+
+def test_plateau_and_too_slow_diffusion_are_not_diffusive():
+    time_ps = np.arange(2001) * 0.01
+    with pytest.raises(NotDiffusiveError, match='give the fit window explicitly'):
+        select_fit_window(1.0 - np.exp(-(time_ps / 0.1)**2), 0.01)
+    with pytest.raises(NotDiffusiveError):  # 6 D t only reaches 3 cage sizes by the window end
+        select_fit_window(caged_then_diffusive_msd(time_ps, diffusivity=0.05), 0.01)
+
+
+def test_matrix_flow_guard():
+    rng = np.random.default_rng(17)
+    n_frames = 400
+    vibrating = msd_all_origins(rng.normal(scale=0.3, size=(n_frames, 8, 3))).sum(axis=-1)
+    flowing = per_atom_msd(random_walks(rng, n_frames, 8, diffusivity=0.05))
+    static = assess_matrix_flow({'P': vibrating, 'S': vibrating}, FRAME_INTERVAL_PS)
+    assert not static.is_flowing
+    assert 'P: static' in static.reason and 'S: static' in static.reason
+    molten = assess_matrix_flow({'P': vibrating, 'S': flowing}, FRAME_INTERVAL_PS)
+    assert molten.is_flowing
+    assert 'S: flows' in molten.reason and 'P: static' in molten.reason
+    assert molten.final_msd_A2['S'] > 3.0 > molten.final_msd_A2['P']
+
+
+def test_msd_plot_marks_the_fit_window(tmp_path):
+    from aiida_lps.plotting.conductivity import plot_msd
+
+    positions = random_walks(np.random.default_rng(1), 200, 8)
+    msd = per_atom_msd(positions)
+    fit = fit_diffusivity(msd, FRAME_INTERVAL_PS)
+    path = tmp_path / 'msd.png'
+    figure = plot_msd(np.arange(200) * FRAME_INTERVAL_PS, msd.mean(axis=1), fit, labels=['Li'], path=path)
+    assert path.stat().st_size > 0
+    assert len(figure.axes[0].lines) == 2
