@@ -13,6 +13,7 @@ from aiida_lps.potentials.gap import (
     force_dependent_sigma,
     gap_fit_arguments,
     merge_hyperparameters,
+    two_body_pairs,
 )
 
 __all__ = ('GapFitCalculation',)
@@ -96,9 +97,12 @@ class GapFitCalculation(CalcJob):
             ase.io.write(handle, frames, format='extxyz')
 
         atomic_numbers = sorted({int(z) for atoms in frames for z in atoms.numbers})
+        pairs = two_body_pairs(frames, hyperparameters['two_body']['cutoff']) if hyperparameters['two_body'] else None
         codeinfo = CodeInfo()
         codeinfo.code_uuid = self.inputs.code.uuid
-        codeinfo.cmdline_params = gap_fit_arguments(hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE)
+        codeinfo.cmdline_params = gap_fit_arguments(
+            hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE, pairs
+        )
         codeinfo.stdout_name = self.metadata.options.output_filename
         codeinfo.join_files = True  # SYSTEM ABORT messages go to stderr
 

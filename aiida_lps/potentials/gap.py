@@ -18,6 +18,7 @@ __all__ = (
     'GAP_PRESETS',
     'merge_hyperparameters',
     'gap_fit_arguments',
+    'two_body_pairs',
     'force_dependent_sigma',
     'estimate_fit_memory_bytes',
 )
@@ -113,30 +114,64 @@ def _descriptor_string(name: str, settings: dict) -> str:
 def _soap_turbo_strings(settings: dict, atomic_numbers: list[int]) -> list[str]:
     """One soap_turbo descriptor per central species, with per-species lists as QUIP expects."""
     n_species = len(atomic_numbers)
-    per_species = ('atom_sigma_r', 'atom_sigma_t', 'atom_sigma_r_scaling', 'atom_sigma_t_scaling',
+    per_species = ('alpha_max', 'atom_sigma_r', 'atom_sigma_t', 'atom_sigma_r_scaling', 'atom_sigma_t_scaling',
                    'amplitude_scaling', 'central_weight')
     common = {key: value for key, value in settings.items() if key not in per_species}
-    lists = ' '.join(f'{key}={{{" ".join([str(settings[key])] * n_species)}}}' for key in per_species)
+    lists = ' '.join(f'{key}={{{{{" ".join([str(settings[key])] * n_species)}}}}}' for key in per_species)
     species = ' '.join(str(z) for z in atomic_numbers)
     strings = []
     for index in range(1, n_species + 1):
         base = _descriptor_string('soap_turbo', common)
-        strings.append(f'{base} n_species={n_species} species_Z={{{species}}} central_index={index} {lists}')
+        strings.append(
+            f'{base} n_species={n_species} species_Z={{{{{species}}}}} central_index={index} {lists} add_species=F'
+        )
     return strings
 
 
-def gap_fit_arguments(hyperparameters: dict, atomic_numbers: list[int], at_file: str, gp_file: str) -> list[str]:
+def two_body_pairs(frames, cutoff: float) -> list[tuple[int, int]]:
+    """Species pairs (Z1 <= Z2) with at least two distinct distances below ``cutoff`` (Angstrom) in ``frames``.
+
+    gap_fit aborts (``select_uniform: Descriptor is too large``) on a 2-body descriptor whose pair never occurs
+    within the cutoff, e.g. P-P in crystals of isolated PS4 tetrahedra; such pairs get no 2-body term.
+    """
+    from ase.neighborlist import neighbor_list
+
+    distances = {}
+    for atoms in frames:
+        first, second, lengths = neighbor_list('ijd', atoms, cutoff)
+        for z1, z2, length in zip(atoms.numbers[first], atoms.numbers[second], lengths):
+            distances.setdefault((min(z1, z2), max(z1, z2)), set()).add(round(float(length), 6))
+    return sorted((int(z1), int(z2)) for (z1, z2), values in distances.items() if len(values) >= 2)
+
+
+def gap_fit_arguments(
+    hyperparameters: dict, atomic_numbers: list[int], at_file: str, gp_file: str,
+    pairs: list[tuple[int, int]] | None = None,
+) -> list[str]:
     """Command-line arguments of ``gap_fit`` for merged ``hyperparameters``.
+
+    Descriptors are written out per species (``add_species=F``): one 2-body term per pair in ``pairs`` and one
+    SOAP (or soap_turbo) term per central species, as gap_fit's own species expansion would, but without pairs
+    that have no data. Lists inside ``gap={...}`` need doubled braces (``species_Z={{3 15 16}}``).
 
     :param atomic_numbers: the species of the training set, e.g. ``[3, 15, 16]``.
     :param at_file: extxyz with ``energy`` (eV), ``forces`` (eV/Angstrom) and optionally ``force_atom_sigma``.
     :param gp_file: name of the single xml to write (``sparse_separate_file=F``).
+    :param pairs: species pairs that get a 2-body term (see ``two_body_pairs``); None gives every pair one.
     """
+    if pairs is None:
+        pairs = [(z1, z2) for index, z1 in enumerate(atomic_numbers) for z2 in atomic_numbers[index:]]
+    species = ' '.join(str(z) for z in atomic_numbers)
     descriptors = []
     if hyperparameters.get('two_body'):
-        descriptors.append(_descriptor_string('distance_2b', hyperparameters['two_body']))
+        two_body = _descriptor_string('distance_2b', hyperparameters['two_body'])
+        descriptors.extend(f'{two_body} Z1={z1} Z2={z2} add_species=F' for z1, z2 in pairs)
     if hyperparameters.get('soap'):
-        descriptors.append(_descriptor_string('soap', hyperparameters['soap']))
+        soap = _descriptor_string('soap', hyperparameters['soap'])
+        descriptors.extend(
+            f'{soap} n_species={len(atomic_numbers)} species_Z={{{{{species}}}}} Z={z} add_species=F'
+            for z in atomic_numbers
+        )
     if hyperparameters.get('soap_turbo'):
         descriptors.extend(_soap_turbo_strings(hyperparameters['soap_turbo'], atomic_numbers))
     sigma = ' '.join(str(value) for value in hyperparameters['default_sigma'])

@@ -58,12 +58,23 @@ def test_force_dependent_sigma_is_written(aiida_profile, lps_code, morse_labelle
 
 @pytest.mark.requires_codes
 def test_gap_fit_abort_gives_named_exit_code(aiida_profile, lps_code, morse_labelled_frames):
-    """One fixed-cell Li4PS3 frame repeated: the P-P 2-body distances are all equal and gap_fit aborts."""
-    frames = morse_labelled_frames(count=1) * 3
-    _, node = run_get_node(_builder(lps_code('gap_fit'), TrainingSetData.from_atoms(frames)))
+    """e0 from isolated atoms without isolated-atom configurations in the set: gap_fit aborts."""
+    builder = _builder(lps_code('gap_fit'), TrainingSetData.from_atoms(morse_labelled_frames(count=4)))
+    builder.parameters = orm.Dict({**TINY, 'e0_method': 'isolated'})
+    _, node = run_get_node(builder)
     assert node.exit_status == GapFitCalculation.exit_codes.ERROR_GAP_FIT_ABORTED.status
-    assert 'select_uniform' in node.exit_message
+    assert 'isolated atom energies' in node.exit_message
     assert 'potential' not in node.outputs
+
+
+@pytest.mark.requires_codes
+def test_species_pair_without_data_gets_no_two_body_term(aiida_profile, lps_code, morse_labelled_frames):
+    """One fixed-cell Li4PS3 frame repeated: all P-P distances are equal, which gap_fit cannot sparsify."""
+    frames = morse_labelled_frames(count=1) * 3
+    results, node = run_get_node(_builder(lps_code('gap_fit'), TrainingSetData.from_atoms(frames)))
+    assert node.is_finished_ok, node.exit_message
+    xml = results['potential'].get_content()
+    assert 'Z1=15 Z2=15' not in xml and 'Z1=3 Z2=15' in xml
 
 
 def test_species_not_covered_is_refused(aiida_profile, lps_code, morse_labelled_frames):
@@ -96,3 +107,14 @@ def test_gap_potential_get_or_create_deduplicates(aiida_profile, tiny_gap_xml):
     assert first.potential_label.startswith('GAP_')
     with pytest.raises(ValueError, match=r"also has \['Na'\]"):
         first.check_covers(['Li', 'Na'])
+
+
+@pytest.mark.requires_codes
+def test_soap_turbo_descriptor_fits(aiida_profile, lps_code, morse_labelled_frames):
+    builder = _builder(lps_code('gap_fit'), TrainingSetData.from_atoms(morse_labelled_frames(count=8)))
+    turbo = {'n_sparse': 20, 'alpha_max': 4, 'rcut_hard': 4.5, 'rcut_soft': 4.0}
+    builder.parameters = orm.Dict({**TINY, 'soap': None, 'soap_turbo': turbo})
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    assert results['potential'].get_content().count('soap_turbo') >= 3
+    assert results['potential'].species == ['Li', 'P', 'S']
