@@ -1,10 +1,10 @@
-"""The pure-science core (structures, analysis, sampling) imports without AiiDA, in a fresh interpreter."""
+"""The pure-science core (structures, analysis, sampling, potentials) imports without AiiDA, in a fresh interpreter."""
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-CORE_PACKAGES = ('aiida_lps.structures', 'aiida_lps.analysis', 'aiida_lps.sampling')
+CORE_PACKAGES = ('aiida_lps.structures', 'aiida_lps.analysis', 'aiida_lps.sampling', 'aiida_lps.potentials')
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
 IMPORT_EVERY_CORE_MODULE = textwrap.dedent(
