@@ -77,9 +77,12 @@ class GapFitCalculation(CalcJob):
         spec.output('metrics', valid_type=orm.Dict, help='Training-set RMSEs (meV/atom, eV/Angstrom), per element.')
         spec.default_output_node = 'metrics'
 
-        spec.exit_code(310, 'ERROR_OUTPUT_FILE_MISSING', message='gap_fit wrote no output log.')
-        spec.exit_code(311, 'ERROR_POTENTIAL_MISSING', message='gap_fit finished without writing the GAP xml: {tail}')
-        spec.exit_code(320, 'ERROR_GAP_FIT_ABORTED', message='gap_fit aborted: {message}')
+        failed = {'invalidates_cache': True}  # 3xx: no usable output, never reuse it from the cache
+        spec.exit_code(310, 'ERROR_OUTPUT_FILE_MISSING', message='gap_fit wrote no output log.', **failed)
+        spec.exit_code(
+            311, 'ERROR_POTENTIAL_MISSING', message='gap_fit finished without writing the GAP xml: {tail}', **failed
+        )
+        spec.exit_code(320, 'ERROR_GAP_FIT_ABORTED', message='gap_fit aborted: {message}', **failed)
         spec.exit_code(
             410, 'ERROR_OUT_OF_MEMORY',
             message='gap_fit ran out of memory: reduce n_sparse or the training set, or give it a bigger machine.',

@@ -67,11 +67,14 @@ class LammpsMdCalculation(CalcJob):
         spec.output('trajectory', valid_type=orm.TrajectoryData, help='Dumped frames, unwrapped, Angstrom; times in ps.')
         spec.output('msd', valid_type=orm.ArrayData, help='Per-species MSD (n_frames, 3) in Angstrom^2 and lag_ps.')
 
-        spec.exit_code(310, 'ERROR_OUTPUT_FILE_MISSING', message='LAMMPS wrote no output log.')
-        spec.exit_code(311, 'ERROR_TRAJECTORY_MISSING', message='LAMMPS finished without writing the trajectory dump.')
-        spec.exit_code(320, 'ERROR_LAMMPS_RUN', message='LAMMPS stopped with an error: {message}')
+        failed = {'invalidates_cache': True}  # 3xx: no usable output, never reuse it from the cache
+        spec.exit_code(310, 'ERROR_OUTPUT_FILE_MISSING', message='LAMMPS wrote no output log.', **failed)
         spec.exit_code(
-            321, 'ERROR_INCOMPLETE_RUN', message='LAMMPS stopped before the end of the run (no "Total wall time").'
+            311, 'ERROR_TRAJECTORY_MISSING', message='LAMMPS finished without writing the trajectory dump.', **failed
+        )
+        spec.exit_code(320, 'ERROR_LAMMPS_RUN', message='LAMMPS stopped with an error: {message}', **failed)
+        spec.exit_code(
+            321, 'ERROR_INCOMPLETE_RUN', message='LAMMPS stopped before the end of the run (no "Total wall time").', **failed
         )
         spec.exit_code(
             410, 'ERROR_LOST_ATOMS',
