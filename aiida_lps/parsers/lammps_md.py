@@ -40,7 +40,9 @@ class LammpsMdParser(Parser):
         parameters = {**MD_DEFAULTS, **self.node.inputs.parameters.get_dict()}
         times_ps = dump['steps'] * parameters['timestep_fs'] / 1000.0
         trajectory = orm.TrajectoryData()
-        trajectory.set_trajectory(symbols, dump['positions'], stepids=dump['steps'], cells=dump['cells'], times=times_ps)
+        trajectory.set_trajectory(
+            symbols, dump['positions'], stepids=dump['steps'], cells=dump['cells'], times=times_ps, pbc=(True, True, True)
+        )
 
         self.out('thermo', thermo)
         self.out('trajectory', trajectory)
