@@ -1,0 +1,368 @@
+"""``ArrheniusWorkChain`` (``lps.conductivity.arrhenius``): ionic conductivity and activation energy from GAP MD.
+
+For every structure (one crystal, or an ensemble of glasses) and every temperature one ``LammpsMdCalculation`` runs
+NVT (Nose-Hoover) equilibration followed by NVE production (thesis section 6; SPEC section 5); all runs are
+submitted at once. Structures smaller than the minimum size are first replicated (``replicate_structure``). Per
+temperature, ``conductivity_at_temperature`` turns the trajectories into the ensemble tracer D, the
+Nernst-Einstein conductivity, D_sigma and the Haven ratio, the P/S matrix-flow verdict and the check that the NVE
+runs stayed near their temperature; ``arrhenius_fit`` fits ln(sigma T) against 1/T over the usable temperatures
+and ``arrhenius_plot`` draws it. The estimators are documented in docs/conductivity.md.
+
+Failed MD runs are reported and skipped while other runs at the same temperature remain.
+"""
+from __future__ import annotations
+
+from aiida import orm
+from aiida.engine import ToContext, WorkChain
+
+from aiida_lps.analysis.arrhenius import MIN_TEMPERATURES
+from aiida_lps.analysis.conductivity_summary import MAX_TEMPERATURE_DEVIATION, select_arrhenius_points
+from aiida_lps.calculations.functions.arrhenius_fit import arrhenius_fit
+from aiida_lps.calculations.functions.arrhenius_plot import arrhenius_plot
+from aiida_lps.calculations.functions.conductivity_at_temperature import (
+    THERMO_PREFIX,
+    TRAJECTORY_PREFIX,
+    conductivity_at_temperature,
+)
+from aiida_lps.calculations.functions.replicate_structure import replicate_structure
+from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.structures.supercells import supercell_repetitions
+from aiida_lps.workflows.protocols import ProtocolMixin
+
+__all__ = ('ArrheniusWorkChain', 'md_parameters', 'temperature_label')
+
+#: The production run must store at least this many frames for an MSD fit.
+MIN_PRODUCTION_FRAMES = 20
+#: Float inputs of the ``md`` namespace, the keyword arguments of :func:`md_parameters`.
+MD_SETTINGS = ('timestep_fs', 'equilibration_ps', 'thermostat_damping_fs', 'production_ps', 'dump_interval_fs')
+
+
+def temperature_label(temperature_K: float) -> str:
+    """Link label of a temperature: 600 -> ``T600K``, 612.5 -> ``T612p5K``."""
+    return f'T{temperature_K:g}K'.replace('.', 'p')
+
+
+def md_parameters(temperature_K: float, seed: int, *, timestep_fs: float, equilibration_ps: float,
+                  thermostat_damping_fs: float, production_ps: float, dump_interval_fs: float) -> dict:
+    """``LammpsMdCalculation`` parameters: velocities at ``temperature_K``, NVT equilibration, NVE production.
+
+    Both stage lengths are rounded to whole dump intervals, so the stored production frames are equally spaced
+    from its first step; only the production run is dumped.
+
+    :param temperature_K: target temperature, K.
+    :param seed: velocity seed (positive integer).
+    :param timestep_fs: MD time step, fs.
+    :param equilibration_ps: NVT length, ps.
+    :param thermostat_damping_fs: Nose-Hoover damping time, fs.
+    :param production_ps: NVE length, ps.
+    :param dump_interval_fs: time between stored frames, fs (a multiple of the time step).
+    """
+    dump_every = round(dump_interval_fs / timestep_fs)
+    equilibration_dumps = max(1, round(equilibration_ps * 1000.0 / dump_interval_fs))
+    production_dumps = max(1, round(production_ps * 1000.0 / dump_interval_fs))
+    return {
+        'timestep_fs': timestep_fs,
+        'initial_temperature_K': temperature_K,
+        'seed': seed,
+        'thermo_every': dump_every,
+        'dump_every': dump_every,
+        'stages': [
+            {'ensemble': 'nvt', 'steps': equilibration_dumps * dump_every, 'temperature_K': temperature_K,
+             'damping_fs': thermostat_damping_fs, 'dump': False},
+            {'ensemble': 'nve', 'steps': production_dumps * dump_every},
+        ],
+    }
+
+
+def validate_temperatures(temperatures, _):
+    """At least three distinct positive temperatures: an Arrhenius line through two points has no check."""
+    values = temperatures.get_list()
+    if any(not isinstance(value, (int, float)) or value <= 0 for value in values):
+        return f'temperatures must be positive numbers in K, got {values}'
+    if len(set(values)) < MIN_TEMPERATURES:
+        return (f'an Arrhenius fit needs at least {MIN_TEMPERATURES} distinct temperatures, got {sorted(set(values))}: '
+                'add temperatures (thesis: glasses 400-700 K, crystals 500-1400 K)')
+    if len(set(values)) != len(values):
+        return f'temperatures must be distinct, got {values}'
+    return None
+
+
+def validate_structures(structures, _):
+    if not structures:
+        return 'give at least one structure'
+    return None
+
+
+def validate_md(md, _):
+    """The dump interval is a whole number of steps and the production run stores enough frames."""
+    if not set(MD_SETTINGS) <= set(md):
+        return None  # a missing setting is reported by its own port
+    timestep, interval = md['timestep_fs'].value, md['dump_interval_fs'].value
+    if timestep <= 0 or interval <= 0:
+        return f'timestep_fs ({timestep}) and dump_interval_fs ({interval}) must be positive'
+    if abs(interval / timestep - round(interval / timestep)) > 1e-9 or round(interval / timestep) < 1:
+        return f'dump_interval_fs {interval} is not a multiple of timestep_fs {timestep}'
+    if md['equilibration_ps'].value <= 0:
+        return f'equilibration_ps must be positive, got {md["equilibration_ps"].value}'
+    n_frames = md['production_ps'].value * 1000.0 / interval
+    if n_frames < MIN_PRODUCTION_FRAMES:
+        return (f'production_ps {md["production_ps"].value} stores only {n_frames:.0f} frames of {interval} fs; an MSD '
+                f'fit needs at least {MIN_PRODUCTION_FRAMES}: run longer or dump more often')
+    return None
+
+
+def validate_inputs(inputs, _):
+    """The structures suit the potential and the mobile species; a fixed fit window lies inside the run."""
+    return _validate_species(inputs) or _validate_fit_window(inputs)
+
+
+def _validate_species(inputs):
+    """Every structure contains the mobile species and only species the potential was trained on."""
+    if not {'potential', 'structures', 'mobile_species'} <= set(inputs):
+        return None
+    covered = set(inputs['potential'].species)
+    mobile = inputs['mobile_species'].value
+    for label, structure in inputs['structures'].items():
+        symbols = set(structure.get_symbols_set())
+        missing = sorted(symbols - covered)
+        if missing:
+            return (f'structure `{label}` contains {missing}, which the GAP potential<{inputs["potential"].pk}> '
+                    f'(species {sorted(covered)}) was not trained on: use a potential that covers them')
+        if mobile not in symbols:
+            return f'structure `{label}` has no {mobile} atoms (species {sorted(symbols)}): check mobile_species'
+    return None
+
+
+def _validate_fit_window(inputs):
+    """0 <= fit_start_ps < fit_end_ps <= production_ps for the windows given."""
+    start = inputs['fit_start_ps'].value if 'fit_start_ps' in inputs else 0.0
+    end = inputs['fit_end_ps'].value if 'fit_end_ps' in inputs else None
+    production = inputs['md']['production_ps'].value if 'production_ps' in inputs.get('md', {}) else None
+    if start < 0 or (end is not None and end <= start):
+        return f'the MSD fit window [{start}, {end}] ps is empty or negative: give 0 <= fit_start_ps < fit_end_ps'
+    if production is not None and max(start, end or 0.0) >= production:
+        return f'the MSD fit window [{start}, {end}] ps reaches beyond the {production} ps production run'
+    return None
+
+
+class ArrheniusWorkChain(ProtocolMixin, WorkChain):
+    """Conductivity per temperature and the Arrhenius E_A (eV) and sigma(300 K) (S/cm) from GAP MD in LAMMPS."""
+
+    _protocol_file = 'conductivity.yaml'
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input('code', valid_type=orm.AbstractCode, help='LAMMPS (lmp) with pair_style quip.')
+        spec.input_namespace(
+            'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
+            help='One structure or an ensemble (label -> structure, Angstrom); smaller ones are replicated.',
+        )
+        spec.input('potential', valid_type=GapPotentialData, help='The GAP driving every MD run.')
+        spec.input('temperatures', valid_type=orm.List, validator=validate_temperatures,
+                   help='MD temperatures, K; at least three.')
+        spec.input_namespace('md', help='MD settings, the same for every run.', validator=validate_md)
+        spec.input('md.timestep_fs', valid_type=orm.Float, help='Time step, fs.')
+        spec.input('md.equilibration_ps', valid_type=orm.Float, help='NVT (Nose-Hoover) equilibration length, ps.')
+        spec.input('md.thermostat_damping_fs', valid_type=orm.Float, help='Nose-Hoover damping time, fs.')
+        spec.input('md.production_ps', valid_type=orm.Float, help='NVE production length per structure, ps.')
+        spec.input('md.dump_interval_fs', valid_type=orm.Float, help='Time between stored frames, fs.')
+        spec.input('md.seed', valid_type=orm.Int,
+                   help='Velocity seed; run k (structures in label order, then temperatures) uses seed + k.')
+        spec.input('supercell.min_width_A', valid_type=orm.Float, default=lambda: orm.Float(0.0),
+                   help='Smallest perpendicular cell width, Angstrom; narrower structures are replicated.')
+        spec.input('supercell.min_atoms', valid_type=orm.Int, default=lambda: orm.Int(0),
+                   help='Smallest number of atoms; smaller structures are replicated.')
+        spec.input('mobile_species', valid_type=orm.Str, default=lambda: orm.Str('Li'), help='Carrier symbol.')
+        spec.input('charge', valid_type=orm.Float, default=lambda: orm.Float(1.0),
+                   help='Carrier charge, elementary charges.')
+        spec.input('fit_start_ps', valid_type=orm.Float, required=False,
+                   help='Start of the MSD fit window (lag), ps, at every temperature; default: automatic per run.')
+        spec.input('fit_end_ps', valid_type=orm.Float, required=False,
+                   help='End of the MSD fit window (lag), ps, at every temperature; default: half the production run.')
+        spec.input('max_temperature_deviation', valid_type=orm.Float,
+                   default=lambda: orm.Float(MAX_TEMPERATURE_DEVIATION),
+                   help='Largest accepted |<T_NVE> - T| / T of a production run; worse temperatures are excluded.')
+        spec.input('include_flowing', valid_type=orm.Bool, default=lambda: orm.Bool(False),
+                   help='Fit also temperatures where the P/S matrix flows (default: exclude and report them).')
+        spec.input('options', valid_type=dict, non_db=True, default=dict,
+                   help='metadata.options of every LammpsMdCalculation (resources, max_wallclock_seconds, ...).')
+        spec.inputs.validator = validate_inputs
+
+        spec.outline(
+            cls.prepare_structures,
+            cls.run_md,
+            cls.inspect_md,
+            cls.analyse_temperatures,
+            cls.fit,
+        )
+        spec.output_namespace('conductivities', valid_type=orm.Dict, dynamic=True,
+                              help='Per temperature (T600K, ...): ensemble D, sigma, Haven ratio, matrix flow.')
+        spec.output('result', valid_type=orm.Dict,
+                    help='E_A (eV), sigma(300 K) (S/cm) with errors, prefactor, fitted points, exclusions.')
+        spec.output('arrhenius_plot', valid_type=orm.SinglefileData, help='sigma T against 1000/T with the fit (PNG).')
+
+        spec.exit_code(310, 'ERROR_ALL_MD_FAILED_AT_TEMPERATURE',
+                       message='every MD run at {temperature_K} K failed: {failures}')
+        spec.exit_code(410, 'ERROR_NEVER_DIFFUSIVE',
+                       message='the {species} MSD never became diffusive at any temperature: run longer or hotter')
+        spec.exit_code(411, 'ERROR_TOO_FEW_TEMPERATURES',
+                       message='only {n_used} usable temperatures, an Arrhenius fit needs 3; excluded: {excluded}')
+
+    @classmethod
+    def get_builder_from_protocol(cls, code, structures, potential, temperatures, protocol: str | None = None,
+                                  overrides: dict | None = None, options: dict | None = None):
+        """Builder for ``structures`` at ``temperatures`` (K) with the ``fast`` or ``precise`` protocol.
+
+        :param structures: one ``StructureData`` or an ensemble, label -> ``StructureData``; an ensemble uses
+            ``production_ps_ensemble`` per structure.
+        :param overrides: protocol keys (``timestep_fs``, ``production_ps``, ``dump_interval_fs``, ``min_atoms``,
+            ...), see ``protocols/conductivity.yaml``.
+        :param options: ``metadata.options`` of every LammpsMdCalculation; ``max_wallclock_seconds`` defaults to
+            the protocol's.
+        """
+        inputs = cls.get_protocol_inputs(protocol, overrides)
+        if isinstance(structures, orm.StructureData):
+            structures = {'structure': structures}
+        production_ps = inputs['production_ps_ensemble'] if len(structures) > 1 else inputs['production_ps']
+        builder = cls.get_builder()
+        builder.code = code
+        builder.structures = structures
+        builder.potential = potential
+        builder.temperatures = orm.List([float(value) for value in temperatures])
+        builder.md = {
+            'timestep_fs': orm.Float(inputs['timestep_fs']),
+            'equilibration_ps': orm.Float(inputs['equilibration_ps']),
+            'thermostat_damping_fs': orm.Float(inputs['thermostat_damping_fs']),
+            'production_ps': orm.Float(production_ps),
+            'dump_interval_fs': orm.Float(inputs['dump_interval_fs']),
+            'seed': orm.Int(inputs['seed']),
+        }
+        builder.supercell = {'min_width_A': orm.Float(inputs['min_width_A']), 'min_atoms': orm.Int(inputs['min_atoms'])}
+        builder.options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
+        return builder
+
+    def prepare_structures(self):
+        """Replicate every structure smaller than the minimum width or number of atoms."""
+        min_width, min_atoms = self.inputs.supercell.min_width_A, self.inputs.supercell.min_atoms
+        self.ctx.structures = {}
+        for label, structure in self.inputs.structures.items():
+            repetitions = supercell_repetitions(structure.cell, len(structure.sites), min_width_A=min_width.value,
+                                                min_atoms=min_atoms.value)
+            if repetitions == (1, 1, 1):
+                self.ctx.structures[label] = structure
+                continue
+            supercell = replicate_structure(structure, min_width, min_atoms,
+                                            metadata={'call_link_label': f'supercell_{label}'})
+            self.report(f'`{label}`: {len(structure.sites)} atoms replicated {"x".join(map(str, repetitions))} to '
+                        f'{len(supercell.sites)} atoms (StructureData<{supercell.pk}>)')
+            self.ctx.structures[label] = supercell
+
+    def run_md(self):
+        """Submit one LammpsMdCalculation per structure and temperature, all at once."""
+        settings = {name: self.inputs.md[name].value for name in MD_SETTINGS}
+        seed = self.inputs.md.seed.value
+        futures = {}
+        for label, structure in sorted(self.ctx.structures.items()):
+            for temperature in self.inputs.temperatures.get_list():
+                key = f'md_{label}_{temperature_label(temperature)}'
+                futures[key] = self.submit(
+                    LammpsMdCalculation,
+                    code=self.inputs.code,
+                    structure=structure,
+                    potential=self.inputs.potential,
+                    parameters=orm.Dict(md_parameters(temperature, seed + len(futures), **settings)),
+                    metadata={'options': dict(self.inputs.options), 'call_link_label': key},
+                )
+        self.report(f'launched {len(futures)} LammpsMdCalculations: {len(self.ctx.structures)} structure(s) x '
+                    f'{len(self.inputs.temperatures.get_list())} temperatures')
+        return ToContext(**futures)
+
+    def inspect_md(self):
+        """Collect the finished runs per temperature; report failed ones; stop if a temperature has none left."""
+        self.ctx.finished = {}
+        for temperature in self.inputs.temperatures.get_list():
+            finished, failures = {}, []
+            for label in self.ctx.structures:
+                child = self.ctx[f'md_{label}_{temperature_label(temperature)}']
+                if child.is_finished_ok:
+                    finished[label] = child
+                    continue
+                failures.append(f'`{label}` LammpsMdCalculation<{child.pk}> exit {child.exit_status}: '
+                                f'{child.exit_message}')
+                self.report(f'{temperature:g} K: skipped failed MD of {failures[-1]}')
+            if not finished:
+                return self.exit_codes.ERROR_ALL_MD_FAILED_AT_TEMPERATURE.format(
+                    temperature_K=f'{temperature:g}', failures='; '.join(failures))
+            self.ctx.finished[temperature_label(temperature)] = finished
+        return None
+
+    def analyse_temperatures(self):
+        """Per temperature: ensemble D, sigma, Haven ratio, matrix flow and MD temperature as one node."""
+        self.ctx.conductivities = {}
+        window = {name: self.inputs[name] for name in ('fit_start_ps', 'fit_end_ps') if name in self.inputs}
+        for temperature in self.inputs.temperatures.get_list():
+            label = temperature_label(temperature)
+            finished = self.ctx.finished[label]
+            runs = {}
+            for structure, child in finished.items():
+                runs[TRAJECTORY_PREFIX + structure] = child.outputs.trajectory
+                runs[THERMO_PREFIX + structure] = child.outputs.thermo
+            node = conductivity_at_temperature(
+                temperature_K=orm.Float(temperature), mobile_species=self.inputs.mobile_species,
+                charge=self.inputs.charge, max_temperature_deviation=self.inputs.max_temperature_deviation,
+                metadata={'call_link_label': f'conductivity_{label}'}, **window, **runs,
+            )
+            self.out(f'conductivities.{label}', node)
+            self.ctx.conductivities[label] = node
+            self.report(_temperature_line(node.get_dict()))
+        if not any(node['is_diffusive'] for node in self.ctx.conductivities.values()):
+            return self.exit_codes.ERROR_NEVER_DIFFUSIVE.format(species=self.inputs.mobile_species.value)
+        return None
+
+    def fit(self):
+        """Arrhenius fit over the usable temperatures, then its plot; report exclusions, E_A and sigma(300 K)."""
+        include_flowing = self.inputs.include_flowing.value
+        summaries = [node.get_dict() for node in self.ctx.conductivities.values()]
+        used, excluded = select_arrhenius_points(summaries, include_flowing=include_flowing)
+        for temperature, reason in excluded.items():
+            self.report(f'{temperature} K excluded from the Arrhenius fit: {reason}')
+        if len(used) < MIN_TEMPERATURES:
+            return self.exit_codes.ERROR_TOO_FEW_TEMPERATURES.format(
+                n_used=len(used), excluded='; '.join(f'{T} K' for T in excluded))
+        result = arrhenius_fit(orm.Bool(include_flowing), metadata={'call_link_label': 'arrhenius_fit'},
+                               **self.ctx.conductivities)
+        self.out('result', result)
+        self.out('arrhenius_plot', arrhenius_plot(result, metadata={'call_link_label': 'arrhenius_plot'}))
+        for temperature in result['flowing_included']:
+            self.report(f'{temperature} K kept in the fit although the P/S matrix flows (include_flowing)')
+        self.report(
+            f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV, '
+            f'sigma(300 K) = {result["conductivity_300K_S_per_cm"]:.3g} +- '
+            f'{result["conductivity_300K_err_S_per_cm"]:.2g} S/cm from {len(result["temperatures_K"])} temperatures '
+            f'(reduced chi2 {result["fit"]["chi2_reduced"]:.2g})'
+        )
+        return None
+
+
+def _temperature_line(summary: dict) -> str:
+    """One report line: D, sigma, Haven ratio and flags of a ``conductivity_at_temperature`` result."""
+    head = f'{summary["temperature_K"]:g} K ({len(summary["structures_used"])}/{summary["n_structures"]} structures'
+    if summary['production_temperature_K'] is not None:
+        head += f', NVE mean {summary["production_temperature_K"]:.0f} K'
+    head += '): '
+    if not summary['is_diffusive']:
+        line = head + 'MSD not diffusive'
+    else:
+        line = head + (
+            f'D = {summary["diffusivity_A2_per_ps"]:.3g} +- {summary["diffusivity_err_A2_per_ps"]:.2g} A^2/ps, '
+            f'sigma = {summary["conductivity_S_per_cm"]:.3g} +- {summary["conductivity_err_S_per_cm"]:.2g} S/cm'
+        )
+        if summary['haven_ratio'] is not None:
+            line += f', H = {summary["haven_ratio"]:.2f} +- {summary["haven_ratio_err"]:.2f}'
+    if summary['not_diffusive'] and summary['is_diffusive']:
+        line += f'; not diffusive: {", ".join(summary["not_diffusive"])}'
+    flow = '; MATRIX FLOWS: ' + summary['matrix_flow_reason'] if summary['matrix_flowing'] else '; matrix static'
+    temperature = '; MD TEMPERATURE OFF: ' + summary['temperature_off_reason'] if summary['temperature_off'] else ''
+    return line + flow + temperature

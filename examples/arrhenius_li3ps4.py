@@ -1,0 +1,68 @@
+"""Arrhenius conductivity of gamma-Li3PS4 at three temperatures with a GAP of the profile (short runs).
+
+Run: verdi run examples/arrhenius_li3ps4.py [GAP_PK]
+
+Without GAP_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
+This demonstrates the workflow; it is not a converged result. The runs last picoseconds, where the
+thesis's ``precise`` protocol uses nanoseconds. A GAP fitted to a handful of rattled crystals is not a
+trained LPS model either. If its MD lets the PS4 framework fall apart, or heats the NVE runs far above their
+temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
+exit 410 or 411 and says why.
+"""
+import sys
+import time
+
+from aiida import orm
+from aiida.engine import run_get_node
+
+from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.structures.crystals import get_crystal
+from aiida_lps.workflows.conductivity import ArrheniusWorkChain
+
+TEMPERATURES_K = [600.0, 800.0, 1000.0]
+#: The ``fast`` protocol (2 fs steps, frames every 20 fs) on the 16-atom cell, 0.5 ps NVT and 5 ps NVE per run.
+SHORT_RUNS = {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16}
+
+
+def load_potential(arguments):
+    """The GapPotentialData given by pk on the command line, else the newest one in the profile."""
+    if arguments:
+        return orm.load_node(int(arguments[0]))
+    query = orm.QueryBuilder().append(GapPotentialData, tag='gap').order_by({'gap': {'ctime': 'desc'}})
+    potential = query.first(flat=True)
+    if potential is None:
+        raise SystemExit('no GapPotentialData in this profile: run `aiida-lps quickstart` first')
+    return potential
+
+
+potential = load_potential(sys.argv[1:])
+structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
+builder = ArrheniusWorkChain.get_builder_from_protocol(
+    orm.load_code('lmp@localhost'), structure, potential, TEMPERATURES_K, protocol='fast', overrides=SHORT_RUNS)
+
+start = time.monotonic()
+results, node = run_get_node(builder)
+print(f'ArrheniusWorkChain<{node.pk}> with GapPotentialData<{potential.pk}>: exit {node.exit_status} '
+      f'({node.exit_message or "ok"}) after {time.monotonic() - start:.0f} s')
+for conductivity in sorted(results.get('conductivities', {}).values(), key=lambda node: node['temperature_K']):
+    head = f'  {conductivity["temperature_K"]:g} K (NVE mean {conductivity["production_temperature_K"]:.0f} K): '
+    if conductivity['is_diffusive']:
+        head += (f'D = {conductivity["diffusivity_A2_per_ps"]:.3g} +- {conductivity["diffusivity_err_A2_per_ps"]:.2g} '
+                 f'A^2/ps, sigma = {conductivity["conductivity_S_per_cm"]:.3g} +- '
+                 f'{conductivity["conductivity_err_S_per_cm"]:.2g} S/cm')
+    else:
+        head += 'Li MSD not diffusive'
+    if conductivity['matrix_flowing']:
+        head += f'; P/S matrix flows ({conductivity["matrix_flow_reason"]})'
+    if conductivity['temperature_off']:
+        head += f'; MD temperature off ({conductivity["temperature_off_reason"]})'
+    print(head)
+if node.is_finished_ok:
+    result = results['result']
+    print(f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV')
+    print(f'sigma(300 K) = {result["conductivity_300K_S_per_cm"]:.3g} +- '
+          f'{result["conductivity_300K_err_S_per_cm"]:.2g} S/cm')
+    print(f'excluded temperatures: {result["excluded"] or "none"}')
+    print(f'Arrhenius plot: verdi node repo cat {results["arrhenius_plot"].pk} arrhenius.png > arrhenius.png')
+else:
+    print(f'no Arrhenius fit; the reasons: verdi process report {node.pk}')
