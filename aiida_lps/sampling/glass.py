@@ -160,17 +160,23 @@ def _periodic_voronoi_vertices(points: np.ndarray, cell: np.ndarray) -> np.ndarr
 
 
 def lithium_sites(atoms: Atoms, n_lithium: int, rng: np.random.Generator, min_phosphorus_distance: float = 2.6,
-                  min_sulfur_distance: float = 2.0) -> np.ndarray:
-    """Li positions from k-means clusters of the Voronoi vertices of the S sublattice.
+                  min_sulfur_distance: float = 2.2, min_lithium_distance: float = 2.2) -> np.ndarray:
+    """Li positions on Voronoi vertices of the S sublattice, spread by k-means clustering.
+
+    The k-means centres are averages of vertices and can land next to an anion, so each centre
+    (in random order) is moved to the nearest vertex that is ``min_lithium_distance`` from the Li
+    placed before it; when no vertex is, to the one farthest from them.
 
     :param atoms: periodic cell holding the anions.
     :param n_lithium: number of Li (= number of clusters).
-    :param rng: the random number generator (seeds k-means).
+    :param rng: the random number generator (seeds k-means and the order of the centres).
     :param min_phosphorus_distance: vertices closer to a P are dropped, Angstrom. 2.6 A: the
         shortest Li-P distance in the crystals is 2.95 A; the vertex at the centre of a PS4
         tetrahedron sits on the P itself.
-    :param min_sulfur_distance: vertices closer to an S are dropped, Angstrom. 2.0 A: shorter than
-        any Li-S distance in the crystals (2.27-2.46 A).
+    :param min_sulfur_distance: vertices closer to an S are dropped, Angstrom. 2.2 A: just below
+        the shortest Li-S distance in the crystals (2.27-2.46 A).
+    :param min_lithium_distance: Li-Li distance kept where the vertices allow it, Angstrom. 2.2 A:
+        below the shortest Li-Li distance in the crystals (2.5-2.97 A).
     :return: (n_lithium, 3) Cartesian positions, Angstrom, inside the cell.
     """
     symbols = np.array(atoms.get_chemical_symbols())
@@ -182,7 +188,19 @@ def lithium_sites(atoms: Atoms, n_lithium: int, rng: np.random.Generator, min_ph
         raise RuntimeError(f'only {len(vertices)} Voronoi vertices are {min_phosphorus_distance} A from P and '
                            f'{min_sulfur_distance} A from S, fewer than the {n_lithium} Li needed; lower the density')
     kmeans = KMeans(n_clusters=n_lithium, n_init=3, random_state=int(rng.integers(2**31 - 1))).fit(vertices)
-    fractional = np.linalg.solve(atoms.cell.array.T, kmeans.cluster_centers_.T).T % 1.0
+    to_centres = get_distances(kmeans.cluster_centers_, vertices, atoms.cell, pbc=True)[1]
+    nearest_lithium = np.full(len(vertices), np.inf)
+    chosen = []
+    for centre in rng.permutation(n_lithium):
+        free = nearest_lithium >= min_lithium_distance
+        if free.any():
+            vertex = np.flatnonzero(free)[np.argmin(to_centres[centre, free])]
+        else:
+            vertex = int(np.argmax(nearest_lithium))
+        chosen.append(vertex)
+        distances = get_distances(vertices[vertex], vertices, atoms.cell, pbc=True)[1][0]
+        nearest_lithium = np.minimum(nearest_lithium, distances)
+    fractional = np.linalg.solve(atoms.cell.array.T, vertices[chosen].T).T % 1.0
     return fractional @ atoms.cell.array
 
 

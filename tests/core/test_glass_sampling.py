@@ -180,3 +180,23 @@ def test_overlap_cleaner_pushes_units_to_contact():
     assert np.all(between >= contact - 0.01)
     for unit in (slice(0, 5), slice(5, 10)):
         np.testing.assert_allclose(relaxed[unit].get_all_distances(mic=True), atoms[unit].get_all_distances(), atol=0.01)
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_lithium_sites_keep_their_distances_before_any_relaxation(seed):
+    """Li are placed at least 2.2 A from S and Li and 2.6 A from P, with no relaxation to repair them."""
+    from ase.geometry import get_distances
+
+    from aiida_lps.sampling.glass import lithium_sites, place_building_blocks
+
+    rng = np.random.default_rng(seed)
+    recipe = glass_recipe('Li3PS4', 12)
+    anions = place_building_blocks(recipe, 1.3, rng)
+    sites = lithium_sites(anions, recipe.n_lithium, rng)
+    assert sites.shape == (recipe.n_lithium, 3)
+    symbols = np.array(anions.get_chemical_symbols())
+    for element, minimum in (('S', 2.2), ('P', 2.6)):
+        distances = get_distances(sites, anions.positions[symbols == element], anions.cell, pbc=True)[1]
+        assert distances.min() >= minimum - 1e-9
+    lithium = get_distances(sites, cell=anions.cell, pbc=True)[1]
+    assert lithium[np.triu_indices(len(sites), 1)].min() >= 2.2 - 1e-9
