@@ -1,0 +1,839 @@
+"""``IterativeTrainingWorkChain`` (``lps.training.iterative``): grow a training set and a GAP together.
+
+The self-consistent training of the thesis (seed 000, sections 5.2-5.5; SPEC section 3). One generation:
+
+explore with the current GAP (MD snapshots, rattled/strained copies, P-P distance scans) -> select candidates
+(calcfunction: random, farthest-point sampling on SOAP, or GAP predictive variance) -> DFT-label them
+(``DftLabellingWorkChain``) -> append them to the training set (calcfunction) -> refit (``GapFitCalculation``) ->
+evaluate the previous and the new GAP on the new labels, and the new GAP on a fixed validation set -> decide.
+
+Stages (e.g. crystal MD, then P2S6^4- scans) run in order; each runs until its convergence force RMSE improved by
+less than ``force_rmse_tolerance_eV_per_A`` for ``patience`` consecutive generations, or until
+``max_generations``. The convergence force RMSE is that of the new GAP on the validation set when one is given,
+otherwise that of the previous GAP on the newly labelled configurations (an error on data it has not seen).
+
+Failed MD runs and failed DFT labels are reported and skipped; the loop continues. All state lives in the
+context, so a run restarts from its checkpoints; a finished run is continued from its outputs (training set,
+GAP, validation set) by a new run built with ``get_builder_continuation``, which labels nothing twice.
+"""
+from __future__ import annotations
+
+import numpy as np
+from aiida import orm
+from aiida.common.links import LinkType
+from aiida.engine import ToContext, WorkChain, if_, while_
+
+from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
+from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
+from aiida_lps.calculations.functions.perturbed_structures import perturbed_structures
+from aiida_lps.calculations.functions.plot_training_history import plot_training_history_png
+from aiida_lps.calculations.functions.pp_distance_scan import pp_distance_scan_structures
+from aiida_lps.calculations.functions.select_candidates import select_candidates
+from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_snapshots
+from aiida_lps.calculations.gap_fit import GapFitCalculation
+from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.training_set import TrainingSetData
+from aiida_lps.potentials.gap import GAP_PRESETS
+from aiida_lps.sampling.selection import SELECTION_METHODS
+from aiida_lps.structures.distortions import phosphorus_pairs
+from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair
+from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
+
+__all__ = ('IterativeTrainingWorkChain', 'EXPLORERS', 'stage_verdict')
+
+#: Keys of a stage definition with their defaults (``None``: required).
+STAGE_DEFAULTS = {
+    'name': None,
+    'structures': None,  # labels of ``structures`` explored in this stage; None: all of them
+    'explorers': None,
+    'selector': None,
+    'max_generations': None,
+    'patience': 1,
+    'force_rmse_tolerance_eV_per_A': 0.01,
+}
+#: Keys of a selector with their defaults (``count`` is required except by the method ``all``). Candidates with
+#: two atoms closer than ``min_distance_A`` (Angstrom; the shortest bond of Li2S-P2S5 is P-S at about 2.0) come
+#: from collapsing MD: their DFT forces (hundreds of eV/Angstrom below 0.6) would wreck the fit, so they are never
+#: selected.
+SELECTOR_DEFAULTS = {'method': 'random', 'count': None, 'soap': {}, 'min_distance_A': 1.6}
+#: RMSE keys copied from the full metrics into the table (meV/atom, eV/Angstrom).
+TABLE_METRICS = (
+    'energy_rmse_meV_per_atom', 'energy_rmse_offset_removed_meV_per_atom', 'force_rmse_eV_per_A',
+    'force_rmse_by_element', 'n_structures',
+)
+
+
+def derived_seed(*keys: int) -> int:
+    """A positive 31-bit seed from the run's seed and counters (generation, explorer, structure)."""
+    return int(np.random.SeedSequence([int(key) for key in keys]).generate_state(1)[0] % (2**31 - 2)) + 1
+
+
+def run_calcfunction(function, link_label: str, *args, **kwargs) -> orm.CalcFunctionNode:
+    """Run ``function`` (a calcfunction) called ``link_label`` from the calling work chain; return its node."""
+    _, node = function.run_get_node(*args, metadata={'call_link_label': link_label}, **kwargs)
+    return node
+
+
+def _created(node: orm.ProcessNode) -> dict:
+    """The nodes a calcfunction created, by link label."""
+    return {link.link_label: link.node for link in node.base.links.get_outgoing(link_type=LinkType.CREATE).all()}
+
+
+class Explorer:
+    """How a stage proposes candidate structures in one generation.
+
+    A new explorer (glass sampling, random structure search) subclasses this, sets ``name`` and ``defaults``
+    (every setting with its default; ``None`` marks a required one), implements ``launch`` and ``collect``, and is
+    added to ``EXPLORERS``. ``launch`` returns processes (submitted or already run) by key; the work chain waits for
+    all of them before calling ``collect``, which turns them into candidates and names the failures.
+    """
+
+    name: str
+    defaults: dict
+
+    @classmethod
+    def settings(cls, settings: dict) -> dict:
+        """``settings`` over the defaults, without ``type``."""
+        return {**cls.defaults, **{key: value for key, value in settings.items() if key != 'type'}}
+
+    @classmethod
+    def validate(cls, settings: dict) -> str | None:
+        """A message naming what is wrong with ``settings``, or None."""
+        unknown = set(settings) - set(cls.defaults) - {'type'}
+        if unknown:
+            return f'explorer {cls.name}: unknown settings {sorted(unknown)}; known: {sorted(cls.defaults)}'
+        missing = [key for key, value in cls.settings(settings).items() if value is None]
+        if missing:
+            return f'explorer {cls.name}: give {missing}'
+        return None
+
+    @classmethod
+    def validate_structure(cls, label: str, structure: orm.StructureData) -> str | None:
+        """A message when this explorer cannot start from ``structure``, or None."""
+        return None
+
+    @classmethod
+    def launch(cls, workchain, structures: dict, settings: dict, potential, seed: int) -> dict:
+        """Start exploring from ``structures`` (label -> StructureData) with the current GAP ``potential``.
+
+        :return: the launched processes by key (a valid link label).
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def created_structures(cls, launched: dict) -> dict:
+        """Candidates ``<name>_<key>_<index>`` from calcfunctions returning ``structure_<index>`` outputs."""
+        return {
+            f'{cls.name}_{key}_{label.removeprefix("structure_")}': structure
+            for key, node in launched.items()
+            for label, structure in _created(node).items()
+        }
+
+    @classmethod
+    def collect(cls, workchain, launched: dict, settings: dict) -> tuple[dict, dict]:
+        """Candidates (label -> StructureData) and failures (key -> reason) of the finished ``launched`` processes."""
+        raise NotImplementedError
+
+
+class MdExplorer(Explorer):
+    """Snapshots of NVT molecular dynamics with the current GAP (thesis 5.2: 600 K, Nose-Hoover, 2 fs steps).
+
+    An NVT equilibration without output is followed by an NVT production dumped every ``snapshot_spacing_ps``, so
+    consecutive snapshots are that far apart in time; every dumped frame is a candidate.
+    """
+
+    name = 'md'
+    defaults = {
+        'temperatures_K': [600.0],
+        'timestep_fs': 2.0,
+        'damping_fs': 2000.0,
+        'equilibration_ps': 2.0,
+        'production_ps': None,
+        'snapshot_spacing_ps': None,
+    }
+
+    @classmethod
+    def validate(cls, settings):
+        message = super().validate(settings)
+        if message:
+            return message
+        merged = cls.settings(settings)
+        if not merged['temperatures_K'] or min(merged['temperatures_K']) <= 0:
+            return 'explorer md: temperatures_K must be a non-empty list of positive temperatures'
+        if merged['snapshot_spacing_ps'] * 1000.0 < merged['timestep_fs']:
+            return 'explorer md: snapshot_spacing_ps must be at least one timestep'
+        if merged['production_ps'] < merged['snapshot_spacing_ps']:
+            return 'explorer md: production_ps must cover at least one snapshot spacing'
+        return None
+
+    @staticmethod
+    def md_parameters(settings: dict, temperature_K: float, seed: int) -> dict:
+        """LammpsMdCalculation parameters: NVT equilibration (not dumped), then NVT production dumped per snapshot."""
+        def steps(duration_ps):
+            return int(round(duration_ps * 1000.0 / settings['timestep_fs']))
+
+        thermostat = {'ensemble': 'nvt', 'temperature_K': temperature_K, 'damping_fs': settings['damping_fs']}
+        stages = [{**thermostat, 'steps': steps(settings['production_ps']), 'dump': True}]
+        if steps(settings['equilibration_ps']) > 0:
+            stages.insert(0, {**thermostat, 'steps': steps(settings['equilibration_ps']), 'dump': False})
+        every = steps(settings['snapshot_spacing_ps'])
+        return {'timestep_fs': settings['timestep_fs'], 'initial_temperature_K': temperature_K, 'seed': seed,
+                'thermo_every': every, 'dump_every': every, 'stages': stages}
+
+    @classmethod
+    def launch(cls, workchain, structures, settings, potential, seed):
+        launched = {}
+        for index, (label, structure) in enumerate(structures.items()):
+            for temperature_K in settings['temperatures_K']:
+                key = f'{label}_{round(temperature_K)}K'
+                parameters = cls.md_parameters(settings, temperature_K, derived_seed(seed, index, temperature_K))
+                launched[key] = workchain.submit(
+                    LammpsMdCalculation, code=workchain.inputs.lammps_code, structure=structure, potential=potential,
+                    parameters=orm.Dict(parameters), metadata={'call_link_label': f'md_{key}'},
+                )
+        return launched
+
+    @classmethod
+    def collect(cls, workchain, launched, settings):
+        candidates, failures = {}, {}
+        for key, node in launched.items():
+            if not node.is_finished_ok:
+                failures[f'md_{key}'] = f'LammpsMdCalculation<{node.pk}> exit {node.exit_status}: {node.exit_message}'
+                continue
+            snapshots = run_calcfunction(trajectory_snapshots, f'snapshots_{key}', node.outputs.trajectory)
+            for snapshot, structure in _created(snapshots).items():
+                candidates[f'md_{key}_{snapshot}'] = structure
+        return candidates, failures
+
+
+class PerturbExplorer(Explorer):
+    """Rattled and strained copies of each structure (``aiida_lps.structures.perturb``); needs no GAP."""
+
+    name = 'perturb'
+    defaults = {'count_per_structure': None, 'rattle_A': 0.05, 'max_strain': 0.02}
+
+    @classmethod
+    def launch(cls, workchain, structures, settings, potential, seed):
+        return {
+            label: run_calcfunction(
+                perturbed_structures, f'perturb_{label}', structure, orm.Int(settings['count_per_structure']),
+                orm.Float(settings['rattle_A']), orm.Float(settings['max_strain']), orm.Int(derived_seed(seed, index)),
+            )
+            for index, (label, structure) in enumerate(structures.items())
+        }
+
+    @classmethod
+    def collect(cls, workchain, launched, settings):
+        return cls.created_structures(launched), {}
+
+
+class PPScanExplorer(Explorer):
+    """One P of a P2S6^4- pair displaced along the P-P axis over a distance grid (thesis 5.4, Figure 6)."""
+
+    name = 'pp_scan'
+    defaults = {'distances_A': None}
+
+    @classmethod
+    def validate(cls, settings):
+        message = super().validate(settings)
+        if message is None and min(settings['distances_A']) <= 0:
+            return 'explorer pp_scan: distances_A must be positive (Angstrom)'
+        return message
+
+    @classmethod
+    def validate_structure(cls, label, structure):
+        if not phosphorus_pairs(structure.get_ase()):
+            return f'explorer pp_scan: structure `{label}` has no P-P pair (no P2S6^4- unit); use e.g. Li4P2S6'
+        return None
+
+    @classmethod
+    def launch(cls, workchain, structures, settings, potential, seed):
+        return {
+            label: run_calcfunction(
+                pp_distance_scan_structures, f'pp_scan_{label}', structure, orm.List(list(settings['distances_A']))
+            )
+            for label, structure in structures.items()
+        }
+
+    @classmethod
+    def collect(cls, workchain, launched, settings):
+        return cls.created_structures(launched), {}
+
+
+#: Explorers by the ``type`` of a stage's explorer definition.
+EXPLORERS = {explorer.name: explorer for explorer in (MdExplorer, PerturbExplorer, PPScanExplorer)}
+
+
+def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_generations: int) -> str | None:
+    """Whether a stage stops after its latest generation, and why.
+
+    :param history: the convergence force RMSE (eV/Angstrom) before the stage's first generation (None if there is
+        none) followed by one value per generation run in the stage (None for a generation that added no labels).
+    :param tolerance_eV_per_A: an improvement (previous minus current RMSE) below this does not count.
+    :param patience: consecutive non-improving generations that end the stage.
+    :param max_generations: generations after which the stage ends anyway.
+    :return: ``'stalled'`` (the last ``patience`` generations added no labels), ``'converged'`` (each of the last
+        ``patience`` generations improved by less than the tolerance, a generation without labels counting as no
+        improvement), ``'max_generations'``, or None (run another generation).
+    """
+    generations = history[1:]
+    if len(generations) >= patience and all(value is None for value in generations[-patience:]):
+        return 'stalled'
+    improvements, last = [], history[0]
+    for current in generations:
+        if current is None:
+            improvements.append(0.0)
+            continue
+        if last is not None:
+            improvements.append(last - current)
+        last = current
+    recent = improvements[-patience:]
+    if len(recent) == patience and all(improvement < tolerance_eV_per_A for improvement in recent):
+        return 'converged'
+    if len(generations) >= max_generations:
+        return 'max_generations'
+    return None
+
+
+def _stage_message(index: int, stage: dict, labels: set) -> str | None:
+    """A message naming what is wrong with stage ``index``, or None."""
+    unknown = set(stage) - set(STAGE_DEFAULTS)
+    if unknown:
+        return f'stage {index}: unknown keys {sorted(unknown)}; known: {sorted(STAGE_DEFAULTS)}'
+    merged = {**STAGE_DEFAULTS, **stage}
+    missing = [key for key, value in merged.items() if value is None and key != 'structures']
+    if missing:
+        return f'stage {index}: give {missing}'
+    if merged['structures'] is not None and set(merged['structures']) - labels:
+        return (f'stage {merged["name"]}: structures {sorted(set(merged["structures"]) - labels)} are not among the '
+                f'inputs `structures` ({sorted(labels)})')
+    types = [explorer.get('type') for explorer in merged['explorers']]
+    if not types or len(set(types)) != len(types):
+        return f'stage {merged["name"]}: give at least one explorer, each type at most once (got {types})'
+    for explorer in merged['explorers']:
+        if explorer.get('type') not in EXPLORERS:
+            return f'stage {merged["name"]}: unknown explorer type {explorer.get("type")!r}; known: {sorted(EXPLORERS)}'
+        message = EXPLORERS[explorer['type']].validate(explorer)
+        if message:
+            return f'stage {merged["name"]}: {message}'
+    selector = {**SELECTOR_DEFAULTS, **merged['selector']}
+    if set(selector) - set(SELECTOR_DEFAULTS):
+        return f'stage {merged["name"]}: unknown selector keys {sorted(set(selector) - set(SELECTOR_DEFAULTS))}'
+    if selector['method'] not in SELECTION_METHODS:
+        return f'stage {merged["name"]}: selector method must be one of {SELECTION_METHODS}'
+    if not selector['min_distance_A'] > 0:
+        return f'stage {merged["name"]}: selector min_distance_A must be a positive distance (Angstrom)'
+    if selector['method'] != 'all' and (not isinstance(selector['count'], int) or selector['count'] < 1):
+        return f'stage {merged["name"]}: selector count must be a positive integer'
+    if merged['max_generations'] < 1 or merged['patience'] < 1:
+        return f'stage {merged["name"]}: max_generations and patience must be at least 1'
+    return None
+
+
+def validate_stages(stages, _):
+    """At least one stage, with unique names (the rest is checked with the structures by ``validate_inputs``)."""
+    stages = stages.get_list()
+    if not stages:
+        return 'give at least one stage'
+    names = [stage.get('name') for stage in stages]
+    if len(set(names)) != len(names):
+        return f'stage names must be unique, got {names}'
+    return None
+
+
+def validate_inputs(inputs, _):
+    """Check that there is training data, that continuation inputs fit together and that stages can start."""
+    has_set, has_initial = 'training_set' in inputs, bool(inputs.get('initial_structures'))
+    if not has_set and not has_initial:
+        return 'give a training_set or initial_structures to label: the first GAP needs data'
+    if 'potential' in inputs and (not has_set or has_initial):
+        return 'a potential continues a run: give it with the training_set it was fitted to and no initial_structures'
+    if 'validation_set' in inputs and inputs.get('validation_structures'):
+        return 'give either a labelled validation_set or validation_structures to label, not both'
+    structures = inputs['structures']
+    for index, stage in enumerate(inputs['stages'].get_list()):
+        message = _stage_message(index, stage, set(structures))
+        if message:
+            return message
+        labels = stage.get('structures') or list(structures)
+        for explorer in stage['explorers']:
+            if explorer['type'] == 'md' and 'lammps_code' not in inputs:
+                return f'stage {stage["name"]} runs MD: give lammps_code'
+            for label in labels:
+                message = EXPLORERS[explorer['type']].validate_structure(label, structures[label])
+                if message:
+                    return f'stage {stage["name"]}: {message}'
+    return None
+
+
+def _table_metrics(metrics: dict) -> dict:
+    """The RMSEs of ``metrics`` kept in the table."""
+    return {key: metrics[key] for key in TABLE_METRICS if key in metrics}
+
+
+def _format_rmse(metrics: dict | None) -> str:
+    if not metrics:
+        return '-'
+    return f'{metrics["force_rmse_eV_per_A"]:.3f} eV/A, {metrics["energy_rmse_meV_per_atom"]:.1f} meV/atom'
+
+
+class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
+    """Self-consistent GAP training: explore, select, DFT-label, refit, evaluate, repeat per stage."""
+
+    _protocol_file = 'training.yaml'
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.input_namespace(
+            'structures', valid_type=orm.StructureData, dynamic=True,
+            help='Starting structures of the explorers (Angstrom), by label; stages refer to these labels.',
+        )
+        spec.input('stages', valid_type=orm.List, validator=validate_stages,
+                   help='Stage definitions run in order: name, structures, explorers, selector, max_generations, '
+                   'patience, force_rmse_tolerance_eV_per_A (eV/Angstrom); see docs/training.md.')
+        spec.input('training_set', valid_type=TrainingSetData, required=False,
+                   help='Labelled configurations to start from (e.g. the training_set output of a previous run).')
+        spec.input_namespace('initial_structures', valid_type=orm.StructureData, dynamic=True, required=False,
+                             help='Structures DFT-labelled before the first fit and added to the training set.')
+        spec.input('potential', valid_type=GapPotentialData, required=False,
+                   help='The GAP fitted to training_set: a continued run starts from it instead of refitting.')
+        spec.input('validation_set', valid_type=TrainingSetData, required=False,
+                   help='Labelled configurations never trained on; every new GAP is evaluated on them.')
+        spec.input_namespace('validation_structures', valid_type=orm.StructureData, dynamic=True, required=False,
+                             help='Structures DFT-labelled once at the start to form the validation set.')
+        spec.input('seed', valid_type=orm.Int, default=lambda: orm.Int(1),
+                   help='Seed from which every MD, perturbation and selection seed is derived.')
+        spec.input('lammps_code', valid_type=orm.AbstractCode, required=False, help='LAMMPS with pair_style quip.')
+        spec.expose_inputs(
+            DftLabellingWorkChain, namespace='labelling', exclude=('structures', 'tags'),
+            namespace_options={'validator': None, 'help': 'Inputs of every DftLabellingWorkChain.'},
+        )
+        spec.expose_inputs(
+            GapFitCalculation, namespace='gap_fit', exclude=('training_set',),
+            namespace_options={'validator': None, 'help': 'Inputs of every GapFitCalculation.'},
+        )
+        spec.inputs.validator = validate_inputs
+
+        spec.outline(
+            cls.setup,
+            if_(cls.has_structures_to_label)(cls.label_initial_sets, cls.inspect_initial_sets),
+            if_(cls.needs_initial_fit)(cls.fit, cls.inspect_fit),
+            cls.evaluate_starting_potential,
+            while_(cls.has_stage)(
+                cls.start_stage,
+                while_(cls.stage_continues)(
+                    cls.explore,
+                    cls.select,
+                    if_(cls.has_selection)(cls.label, cls.inspect_labels),
+                    if_(cls.has_new_labels)(cls.fit, cls.inspect_fit, cls.evaluate_generation),
+                    cls.finish_generation,
+                ),
+            ),
+            cls.results,
+        )
+
+        spec.output_namespace('generations', dynamic=True, valid_type=(GapPotentialData, TrainingSetData, orm.Dict),
+                              help='Per generation (gen_<n>): potential, training_set and rmse (Dict).')
+        spec.output('potential', valid_type=GapPotentialData, help='The final GAP.')
+        spec.output('training_set', valid_type=TrainingSetData, help='The final training set.')
+        spec.output('validation_set', valid_type=TrainingSetData, required=False, help='The validation set used.')
+        spec.output('rmse_table', valid_type=orm.Dict,
+                    help='Per generation: counts, RMSEs (meV/atom, eV/Angstrom; per element), why each stage stopped.')
+        spec.output('plot', valid_type=orm.SinglefileData, required=False,
+                    help='PNG: RMSE against generation and the force parity of the final GAP.')
+
+        spec.exit_code(210, 'ERROR_SPECIES_NOT_COVERED',
+                       message='the GAP covers {covered} but the structures to explore also contain {missing}: add '
+                       'labelled configurations with these species to the training set')
+        spec.exit_code(310, 'ERROR_INITIAL_LABELLING_FAILED',
+                       message='DFT labelling of the {which} failed: {reason}')
+        spec.exit_code(320, 'ERROR_GAP_FIT_FAILED', message='GapFitCalculation<{pk}> failed: {reason}')
+        spec.exit_code(410, 'WARNING_TRAINING_NOT_CONVERGED',
+                       message='stage(s) {stages} reached max_generations before the force RMSE stopped improving; '
+                       'the outputs are attached: continue the run or accept the GAP')
+        spec.exit_code(411, 'WARNING_TRAINING_STALLED',
+                       message='stage(s) {stages} labelled nothing for `patience` generations (see the failures in '
+                       'rmse_table): give better starting data or gentler explorers; the outputs are attached')
+
+    @classmethod
+    def get_builder_from_protocol(cls, pw_code, gap_fit_code, structures: dict, *, lammps_code=None,
+                                  protocol: str | None = None, overrides: dict | None = None,
+                                  initial_structures: dict | None = None, validation_structures: dict | None = None,
+                                  training_set=None, validation_set=None):
+        """Builder for a new run with the ``fast`` or ``precise`` protocol (``protocols/training.yaml``).
+
+        :param structures: label -> StructureData explored by the stages.
+        :param overrides: protocol keys to change: ``stages`` (a full list), ``seed``, ``gap_preset``,
+            ``gap_parameters``, ``force_sigma``, ``labelling_protocol``, ``labelling_overrides``.
+        :param initial_structures: label -> StructureData labelled before the first fit.
+        :param validation_structures: label -> StructureData labelled once as the validation set.
+        """
+        inputs = cls.get_protocol_inputs(protocol, overrides)
+        labelling = DftLabellingWorkChain.get_builder_from_protocol(
+            pw_code, structures, protocol=inputs['labelling_protocol'], overrides=inputs['labelling_overrides']
+        )
+        builder = cls.get_builder()
+        builder.labelling = {key: value for key, value in labelling._inputs(prune=True).items() if key != 'structures'}
+        builder.gap_fit.code = gap_fit_code
+        builder.gap_fit.parameters = orm.Dict(
+            recursive_merge(GAP_PRESETS[inputs['gap_preset']], inputs['gap_parameters'])
+        )
+        if inputs['force_sigma']:
+            builder.gap_fit.force_sigma = orm.Dict(inputs['force_sigma'])
+        if lammps_code is not None:
+            builder.lammps_code = lammps_code
+        builder.structures = structures
+        builder.stages = orm.List(inputs['stages'])
+        builder.seed = orm.Int(inputs['seed'])
+        optional = {'initial_structures': initial_structures, 'validation_structures': validation_structures,
+                    'training_set': training_set, 'validation_set': validation_set}
+        for name, value in optional.items():
+            if value:
+                builder[name] = value
+        return builder
+
+    @classmethod
+    def get_builder_continuation(cls, node: orm.WorkflowNode, stages: list | None = None):
+        """Builder continuing the finished run ``node`` from its training set, GAP and validation set.
+
+        Codes, labelling and fit settings, structures and seed are those of ``node``; nothing is relabelled.
+
+        :param stages: stage definitions of the continuation; by default those of ``node``.
+        """
+        builder = node.get_builder_restart()
+        for name in ('initial_structures', 'validation_structures'):
+            builder.pop(name, None)
+        builder.training_set = node.outputs.training_set
+        builder.potential = node.outputs.potential
+        if 'validation_set' in node.outputs:
+            builder.validation_set = node.outputs.validation_set
+        if stages is not None:
+            builder.stages = orm.List(stages)
+        return builder
+
+    # ------------------------------------------------------------------ start
+    def setup(self):
+        """Counters, the starting training set and GAP, and the table of generations."""
+        self.ctx.stage_index = -1
+        self.ctx.table = []
+        self.ctx.stage_outcomes = {}
+        self.ctx.training_set = self.inputs.get('training_set')
+        self.ctx.potential = self.inputs.get('potential')
+        self.ctx.validation_set = self.inputs.get('validation_set')
+        self.ctx.new_labels = None
+        self.ctx.generation = 0
+        if self.ctx.training_set is not None:
+            self.ctx.generation = max(int(tags.get('generation', 0)) for tags in self.ctx.training_set.get_tags())
+        self.ctx.start_counts = {}
+
+    def has_structures_to_label(self):
+        return bool(self.inputs.get('initial_structures')) or bool(self.inputs.get('validation_structures'))
+
+    def _submit_labelling(self, structures: dict, tags: dict, link_label: str):
+        inputs = self.exposed_inputs(DftLabellingWorkChain, namespace='labelling')
+        inputs.update(structures=structures, tags=orm.Dict(tags), metadata={'call_link_label': link_label})
+        return self.submit(DftLabellingWorkChain, **inputs)
+
+    def label_initial_sets(self):
+        """Label the initial and the validation structures with DFT, in parallel."""
+        tags = {'generation': self.ctx.generation, 'stage': 'initial'}
+        futures = {}
+        for name in ('initial_structures', 'validation_structures'):
+            if self.inputs.get(name):
+                futures[name] = self._submit_labelling(dict(self.inputs[name]), tags, f'label_{name}')
+                self.report(f'labelling {len(self.inputs[name])} {name.replace("_", " ")}: '
+                            f'DftLabellingWorkChain<{futures[name].pk}>')
+        return ToContext(**{f'labelled_{name}': future for name, future in futures.items()})
+
+    def inspect_initial_sets(self):
+        """Keep what was labelled; stop if a set needed to start could not be labelled at all."""
+        for name in ('initial_structures', 'validation_structures'):
+            if f'labelled_{name}' not in self.ctx:
+                continue
+            child = self.ctx[f'labelled_{name}']
+            if not child.is_finished_ok:
+                reason = f'DftLabellingWorkChain<{child.pk}> exit {child.exit_status}: {child.exit_message}'
+                if name == 'validation_structures' or self.ctx.training_set is None:
+                    return self.exit_codes.ERROR_INITIAL_LABELLING_FAILED.format(which=name, reason=reason)
+                self.report(f'no {name} could be labelled ({reason}); starting from the given training set')
+                continue
+            summary = child.outputs.summary.get_dict()
+            self.ctx.start_counts[name] = {'n_labelled': summary['n_labelled'], 'n_failed': summary['n_failed']}
+            labelled = child.outputs.training_set
+            if name == 'validation_structures':
+                self.ctx.validation_set = labelled
+            elif self.ctx.training_set is None:
+                self.ctx.training_set = labelled
+            else:
+                self.ctx.training_set = self._append(labelled, 'append_initial_structures')
+        return None
+
+    def _append(self, labelled: TrainingSetData, link_label: str) -> TrainingSetData:
+        """The current training set followed by ``labelled`` (calcfunction)."""
+        return run_calcfunction(
+            concatenate_training_sets, link_label, set_0=self.ctx.training_set, set_1=labelled
+        ).outputs.result
+
+    def needs_initial_fit(self):
+        return self.ctx.potential is None
+
+    # ------------------------------------------------------------------ fit
+    def fit(self):
+        """Fit a GAP to the current training set."""
+        inputs = self.exposed_inputs(GapFitCalculation, namespace='gap_fit')
+        inputs.update(training_set=self.ctx.training_set, metadata={
+            **inputs.get('metadata', {}), 'call_link_label': f'gap_fit_gen_{self.ctx.generation}'
+        })
+        future = self.submit(GapFitCalculation, **inputs)
+        self.report(f'gen {self.ctx.generation}: fitting GapFitCalculation<{future.pk}> to '
+                    f'{self.ctx.training_set.num_structures} configurations')
+        return ToContext(fit=future)
+
+    def inspect_fit(self):
+        """A fit that failed ends the run: without a GAP there is nothing to explore with."""
+        fit = self.ctx.fit
+        if not fit.is_finished_ok:
+            return self.exit_codes.ERROR_GAP_FIT_FAILED.format(
+                pk=fit.pk, reason=f'exit {fit.exit_status}: {fit.exit_message}'
+            )
+        self.ctx.new_potential = fit.outputs.potential
+        return self._check_species(fit.outputs.potential)
+
+    def _check_species(self, potential):
+        explored = {symbol for structure in self.inputs.structures.values() for symbol in structure.get_symbols_set()}
+        missing = sorted(explored - set(potential.species))
+        if missing:
+            return self.exit_codes.ERROR_SPECIES_NOT_COVERED.format(covered=potential.species, missing=missing)
+        return None
+
+    # ------------------------------------------------------------------ evaluate
+    def _metrics(self, potential, configurations, link_label: str) -> tuple[dict, orm.ArrayData]:
+        """Metrics (and parity arrays) of ``potential`` on labelled ``configurations`` (calcfunction)."""
+        outputs = run_calcfunction(evaluate_potential, f'evaluate_{link_label}', potential, configurations).outputs
+        return outputs.metrics.get_dict(), outputs.parity
+
+    def evaluate_starting_potential(self):
+        """The generation the stages start from: the first fit, or the GAP a continued run was given."""
+        generation = self.ctx.generation
+        if 'fit' in self.ctx:
+            self.ctx.potential = self.ctx.new_potential
+            train = self.ctx.fit.outputs.metrics.get_dict()
+        else:
+            exit_code = self._check_species(self.ctx.potential)
+            if exit_code:
+                return exit_code
+            train = self.ctx.potential.metrics
+            self.report(f'continuing from GapPotentialData<{self.ctx.potential.pk}> and '
+                        f'{self.ctx.training_set.num_structures} labelled configurations: nothing is relabelled')
+        row = {'generation': generation, 'stage': 'start', 'n_training': self.ctx.training_set.num_structures,
+               'continued': 'fit' not in self.ctx, 'rmse': {'train': _table_metrics(train)}}
+        for name, counts in self.ctx.start_counts.items():
+            row[name] = counts
+        if self.ctx.validation_set is not None:
+            validation, self.ctx.parity = self._metrics(
+                self.ctx.potential, self.ctx.validation_set, f'validation_gen_{generation}'
+            )
+            row['rmse']['validation'] = _table_metrics(validation)
+            self.ctx.parity_label = f'validation set, GAP of generation {generation}'
+        row['convergence_force_rmse_eV_per_A'] = row['rmse'].get('validation', {}).get('force_rmse_eV_per_A')
+        self.report(f'gen {generation} [start]: {row["n_training"]} training configurations; RMSE train '
+                    f'{_format_rmse(row["rmse"]["train"])}; validation {_format_rmse(row["rmse"].get("validation"))}')
+        if 'fit' in self.ctx:
+            self._output_generation(row)
+        self.ctx.table.append(row)
+        return None
+
+    # ------------------------------------------------------------------ stages
+    def has_stage(self):
+        return self.ctx.stage_index + 1 < len(self.inputs.stages.get_list())
+
+    def _stage(self) -> dict:
+        return {**STAGE_DEFAULTS, **self.inputs.stages.get_list()[self.ctx.stage_index]}
+
+    def start_stage(self):
+        self.ctx.stage_index += 1
+        stage = self._stage()
+        measured = [row['convergence_force_rmse_eV_per_A'] for row in self.ctx.table
+                    if row['convergence_force_rmse_eV_per_A'] is not None]
+        self.ctx.stage_history = [measured[-1] if measured else None]
+        self.ctx.stage_verdict = None
+        self.report(f'stage {stage["name"]}: explorers {[e["type"] for e in stage["explorers"]]}, selector '
+                    f'{stage["selector"]}, at most {stage["max_generations"]} generation(s)')
+
+    def stage_continues(self):
+        return self.ctx.stage_verdict is None
+
+    def explore(self):
+        """Start every explorer of the stage from its structures with the current GAP."""
+        self.ctx.generation += 1
+        self.ctx.row = {'generation': self.ctx.generation, 'stage': self._stage()['name']}
+        self.ctx.new_labels = None
+        self.ctx.selected = {}
+        stage = self._stage()
+        labels = stage['structures'] or list(self.inputs.structures)
+        structures = {label: self.inputs.structures[label] for label in labels}
+        awaitables = {}
+        self.ctx.explored = {}
+        for index, definition in enumerate(stage['explorers']):
+            explorer = EXPLORERS[definition['type']]
+            seed = derived_seed(self.inputs.seed.value, self.ctx.generation, index)
+            launched = explorer.launch(self, structures, explorer.settings(definition), self.ctx.potential, seed)
+            self.ctx.explored[definition['type']] = sorted(launched)
+            awaitables.update({f'explore_{definition["type"]}_{key}': node for key, node in launched.items()})
+        return ToContext(**awaitables)
+
+    def select(self):
+        """Collect the explorers' candidates, drop those DFT cannot label, choose which to label (calcfunction)."""
+        stage, row = self._stage(), self.ctx.row
+        candidates, failures, counts = {}, {}, {}
+        for definition in stage['explorers']:
+            explorer = EXPLORERS[definition['type']]
+            launched = {key: self.ctx[f'explore_{explorer.name}_{key}'] for key in self.ctx.explored[explorer.name]}
+            found, failed = explorer.collect(self, launched, explorer.settings(definition))
+            candidates.update(found)
+            failures.update(failed)
+            counts[explorer.name] = len(found)
+        for key, reason in failures.items():
+            self.report(f'gen {self.ctx.generation}: exploration {key} failed and is skipped: {reason}')
+        selector = {**SELECTOR_DEFAULTS, **stage['selector']}
+        too_close = self._too_close(candidates, selector['min_distance_A'])
+        row.update(n_candidates=len(candidates), candidates_by_explorer=counts, exploration_failures=failures,
+                   too_close=too_close, n_duplicates=0, n_selected=0)
+        labellable = {label: structure for label, structure in candidates.items() if label not in too_close}
+        if not labellable:
+            self.report(f'gen {self.ctx.generation}: no labellable candidates ({len(candidates)} found, '
+                        f'{len(too_close)} with atoms too close)')
+            return
+        parameters = {key: selector[key] for key in ('method', 'count', 'soap')}
+        parameters['seed'] = derived_seed(self.inputs.seed.value, self.ctx.generation, 1000)
+        node = run_calcfunction(
+            select_candidates, f'select_gen_{self.ctx.generation}', training_set=self.ctx.training_set,
+            parameters=orm.Dict(parameters), potential=self.ctx.potential, **labellable,
+        )
+        selection = node.outputs.selection.get_dict()
+        self.ctx.selected = {label.removeprefix('selected_'): structure for label, structure in _created(node).items()
+                             if label.startswith('selected_')}
+        row.update(n_duplicates=len(selection['duplicates']), n_selected=len(selection['selected']))
+        self.report(f'gen {self.ctx.generation}: {len(candidates)} candidates {counts}, {len(too_close)} with atoms '
+                    f'too close, {len(selection["duplicates"])} already labelled, {len(selection["selected"])} '
+                    f'selected ({selector["method"]})')
+
+    def _too_close(self, candidates: dict, min_distance_A: float) -> dict:
+        """Candidates with two atoms closer than ``min_distance_A`` or the labelling ``min_distance``, with why."""
+        min_distance = max(min_distance_A, self.inputs.labelling.min_distance.value)
+        too_close = {}
+        for label, structure in candidates.items():
+            distance, pair = closest_pair(structure)
+            if distance < min_distance:
+                too_close[label] = f'atoms {pair} only {distance:.2f} Angstrom apart (< {min_distance})'
+        return too_close
+
+    def has_selection(self):
+        return bool(self.ctx.selected)
+
+    def label(self):
+        """DFT-label the selected structures."""
+        tags = {'generation': self.ctx.generation, 'stage': self._stage()['name']}
+        future = self._submit_labelling(self.ctx.selected, tags, f'label_gen_{self.ctx.generation}')
+        self.report(f'gen {self.ctx.generation}: labelling {len(self.ctx.selected)} structures: '
+                    f'DftLabellingWorkChain<{future.pk}>')
+        return ToContext(labelling=future)
+
+    def inspect_labels(self):
+        """Append the converged labels to the training set; failed ones are reported and left out."""
+        row, child = self.ctx.row, self.ctx.labelling
+        if 'summary' in child.outputs:
+            failures = child.outputs.summary.get_dict()['failed']
+        else:
+            reason = f'DftLabellingWorkChain<{child.pk}> exit {child.exit_status}: {child.exit_message}'
+            failures = {'labelling': reason}
+        if child.is_finished_ok:
+            self.ctx.new_labels = child.outputs.training_set
+            self.ctx.training_set = self._append(self.ctx.new_labels, f'append_gen_{self.ctx.generation}')
+        n_labelled = 0 if self.ctx.new_labels is None else self.ctx.new_labels.num_structures
+        row.update(n_labelled=n_labelled, n_failed=len(failures), label_failures=failures)
+        self.report(f'gen {self.ctx.generation}: {n_labelled} labelled, {len(failures)} failed'
+                    + ''.join(f'; excluded `{label}`' for label in failures))
+
+    def has_new_labels(self):
+        return self.ctx.new_labels is not None
+
+    def evaluate_generation(self):
+        """Previous and new GAP on the new labels; new GAP on the validation set."""
+        generation, row = self.ctx.generation, self.ctx.row
+        rmse = {'train': _table_metrics(self.ctx.fit.outputs.metrics.get_dict())}
+        old, _ = self._metrics(self.ctx.potential, self.ctx.new_labels, f'new_labels_old_gap_gen_{generation}')
+        new, parity = self._metrics(self.ctx.new_potential, self.ctx.new_labels, f'new_labels_new_gap_gen_{generation}')
+        rmse.update(new_labels_old_potential=_table_metrics(old), new_labels_new_potential=_table_metrics(new))
+        self.ctx.parity, self.ctx.parity_label = parity, f'new labels of generation {generation}, refitted GAP'
+        if self.ctx.validation_set is not None:
+            validation, self.ctx.parity = self._metrics(self.ctx.new_potential, self.ctx.validation_set,
+                                                        f'validation_gen_{generation}')
+            rmse['validation'] = _table_metrics(validation)
+            self.ctx.parity_label = f'validation set, GAP of generation {generation}'
+        row['rmse'] = rmse
+        self.ctx.potential = self.ctx.new_potential
+        self.report(
+            f'gen {generation}: RMSE train {_format_rmse(rmse["train"])}; new labels {_format_rmse(old)} (previous '
+            f'GAP) -> {_format_rmse(new)} (new GAP); validation {_format_rmse(rmse.get("validation"))}'
+        )
+
+    def finish_generation(self):
+        """Record the generation, output it, and decide whether the stage goes on."""
+        stage, row = self._stage(), self.ctx.row
+        row.setdefault('n_labelled', 0)
+        row.setdefault('n_failed', 0)
+        row['n_training'] = self.ctx.training_set.num_structures
+        rmse = row.get('rmse', {})
+        metric = rmse.get('validation' if self.ctx.validation_set is not None else 'new_labels_old_potential', {})
+        row['convergence_force_rmse_eV_per_A'] = metric.get('force_rmse_eV_per_A')
+        self.ctx.stage_history.append(row['convergence_force_rmse_eV_per_A'])
+        verdict = stage_verdict(self.ctx.stage_history, stage['force_rmse_tolerance_eV_per_A'], stage['patience'],
+                                stage['max_generations'])
+        if self.ctx.new_labels is not None:
+            self._output_generation(row)
+        else:
+            self.report(f'gen {self.ctx.generation}: no new labels; the GAP is unchanged')
+        self.ctx.table.append(row)
+        if verdict is not None:
+            tolerance = stage['force_rmse_tolerance_eV_per_A']
+            reasons = {
+                'converged': f'the convergence force RMSE improved by less than {tolerance} eV/A for '
+                             f'{stage["patience"]} generation(s)',
+                'max_generations': f'it reached max_generations = {stage["max_generations"]} without converging',
+                'stalled': f'the last {stage["patience"]} generation(s) labelled nothing',
+            }
+            self.ctx.stage_outcomes[stage['name']] = {'verdict': verdict, 'reason': reasons[verdict],
+                                                      'last_generation': self.ctx.generation}
+            self.report(f'stage {stage["name"]} stops after generation {self.ctx.generation}: {reasons[verdict]}')
+        self.ctx.stage_verdict = verdict
+
+    def _output_generation(self, row: dict):
+        namespace = f'generations.gen_{row["generation"]}'
+        self.out(f'{namespace}.potential', self.ctx.potential)
+        self.out(f'{namespace}.training_set', self.ctx.training_set)
+        self.out(f'{namespace}.rmse', orm.Dict(row).store())
+
+    # ------------------------------------------------------------------ end
+    def results(self):
+        """Final GAP, training set, RMSE table and plot; a warning exit if a stage did not converge."""
+        self.out('potential', self.ctx.potential)
+        self.out('training_set', self.ctx.training_set)
+        if self.ctx.validation_set is not None:
+            self.out('validation_set', self.ctx.validation_set)
+        table = orm.Dict({'generations': self.ctx.table, 'stages': self.ctx.stage_outcomes}).store()
+        self.out('rmse_table', table)
+        if 'parity' in self.ctx:
+            plot = run_calcfunction(plot_training_history_png, 'plot', table, self.ctx.parity,
+                                    orm.Str(self.ctx.parity_label))
+            self.out('plot', plot.outputs.result)
+        verdicts = {name: outcome['verdict'] for name, outcome in self.ctx.stage_outcomes.items()}
+        stalled = [name for name, verdict in verdicts.items() if verdict == 'stalled']
+        if stalled:
+            return self.exit_codes.WARNING_TRAINING_STALLED.format(stages=', '.join(stalled))
+        unconverged = [name for name, verdict in verdicts.items() if verdict == 'max_generations']
+        if unconverged:
+            return self.exit_codes.WARNING_TRAINING_NOT_CONVERGED.format(stages=', '.join(unconverged))
+        return None

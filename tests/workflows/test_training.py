@@ -1,0 +1,149 @@
+"""IterativeTrainingWorkChain with real pw.x, gap_fit and lmp on tiny Li2S cells, and its pure decisions."""
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from ase.build import bulk
+
+from aiida_lps.sampling.selection import known_configuration_mask
+from aiida_lps.workflows.training import IterativeTrainingWorkChain, stage_verdict
+
+FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
+PERTURB_STAGE = {
+    'name': 'perturb',
+    'explorers': [{'type': 'perturb', 'count_per_structure': 1, 'rattle_A': 0.1, 'max_strain': 0.02}],
+    'selector': {'method': 'all'},
+    'max_generations': 2,
+    'patience': 2,
+}
+MD_STAGE = {
+    'name': 'md',
+    'structures': ['li2s'],
+    'explorers': [{'type': 'md', 'temperatures_K': [600.0], 'timestep_fs': 2.0, 'damping_fs': 100.0,
+                   'equilibration_ps': 0.02, 'production_ps': 0.08, 'snapshot_spacing_ps': 0.02}],
+    # MD with a GAP fitted to four 3-atom cells is wild; pw.x still labels such snapshots, which is all this tests
+    'selector': {'method': 'fps', 'count': 2, 'soap': {'r_cut': 4.0, 'n_max': 4, 'l_max': 3, 'sigma': 0.5},
+                 'min_distance_A': 0.6},
+    'max_generations': 2,
+    'force_rmse_tolerance_eV_per_A': 10.0,  # any first generation counts as converged
+}
+
+
+def _li2s(seed=None):
+    """Antifluorite Li2S (3 atoms); with a seed rattled and strained (a 1-S cell needs strain to vary S-S)."""
+    atoms = bulk('SLi2', 'fluorite', a=5.71)
+    if seed is not None:
+        atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
+        atoms.rattle(0.05, seed=seed)
+    return orm.StructureData(ase=atoms)
+
+
+def _odd_lis():
+    atoms = bulk('SLi2', 'fluorite', a=5.71)
+    del atoms[2]  # LiS: an odd electron count, which pw.x refuses with fixed occupations
+    return orm.StructureData(ase=atoms)
+
+
+def _pw_structures(node):
+    """The structures of every PwCalculation called anywhere below ``node``."""
+    return [
+        called.inputs.structure.get_ase() for called in node.called_descendants
+        if called.process_type == 'aiida.calculations:quantumespresso.pw'
+    ]
+
+
+@pytest.mark.requires_codes
+def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_profile, lps_code, pseudo_family):
+    builder = IterativeTrainingWorkChain.get_builder_from_protocol(
+        lps_code('pw'), lps_code('gap_fit'), {'li2s': _li2s(), 'lis_odd': _odd_lis()}, lammps_code=lps_code('lmp'),
+        protocol='fast',
+        overrides={'stages': [PERTURB_STAGE], 'labelling_overrides': FIXED_OCCUPATIONS},
+        initial_structures={'li2s_a': _li2s(1), 'li2s_b': _li2s(2), 'lis_c': _odd_lis()},
+        validation_structures={'li2s_v': _li2s(3)},
+    )
+    results, first = run_get_node(builder)
+
+    # both generations ran although one of the two DFT labels of each generation failed; max_generations ended it
+    assert first.exit_status == IterativeTrainingWorkChain.exit_codes.WARNING_TRAINING_NOT_CONVERGED.status
+    table = results['rmse_table']['generations']
+    assert [row['generation'] for row in table] == [0, 1, 2]
+    assert table[0]['initial_structures'] == {'n_labelled': 2, 'n_failed': 1}
+    for row in table[1:]:
+        assert (row['n_candidates'], row['n_selected'], row['n_labelled'], row['n_failed']) == (2, 2, 1, 1)
+        assert list(row['label_failures']) == ['perturb_lis_odd_0']
+        assert row['rmse']['validation']['force_rmse_eV_per_A'] > 0
+    assert results['rmse_table']['stages']['perturb']['verdict'] == 'max_generations'
+    training_set = results['training_set']
+    assert training_set.num_structures == 4
+    assert all(atoms.get_chemical_formula() == 'Li2S' for atoms in training_set.to_atoms())
+    assert [tags['generation'] for tags in training_set.get_tags()] == [0, 0, 1, 2]
+    assert set(results['generations']) == {'gen_0', 'gen_1', 'gen_2'}
+    assert results['generations']['gen_2']['potential'].uuid == results['potential'].uuid
+    assert results['plot'].get_content(mode='rb')[:8] == b'\x89PNG\r\n\x1a\n'
+    report = '\n'.join(log.message for log in orm.Log.collection.get_logs_for(first))
+    assert 'gen 1: 1 labelled, 1 failed; excluded `perturb_lis_odd_0`' in report
+    assert 'gen 2: 2 candidates' in report and 'validation 0.' in report
+
+    # the continuation starts from the outputs: no initial or validation labelling, no PwCalculation repeated
+    continuation = IterativeTrainingWorkChain.get_builder_continuation(first, stages=[MD_STAGE])
+    results_continued, second = run_get_node(continuation)
+    assert second.is_finished_ok, second.exit_message
+    assert [row['generation'] for row in results_continued['rmse_table']['generations']] == [2, 3]
+    labelled_before = training_set.to_atoms() + results['validation_set'].to_atoms()
+    relabelled = known_configuration_mask(_pw_structures(second), labelled_before)
+    assert len(relabelled) == 2 and not relabelled.any()
+    final = results_continued['training_set']
+    assert final.num_structures == 6
+    np.testing.assert_array_equal(final.get_energies()[:4], training_set.get_energies())
+    assert results_continued['rmse_table']['stages']['md']['verdict'] == 'converged'
+    assert results_continued['validation_set'].uuid == results['validation_set'].uuid
+
+
+def test_stage_verdict_known_answers():
+    assert stage_verdict([0.50, 0.30], 0.01, 1, 5) is None  # improved by 0.2
+    assert stage_verdict([0.50, 0.30, 0.295], 0.01, 1, 5) == 'converged'
+    assert stage_verdict([0.50, 0.30, 0.295], 0.01, 2, 5) is None  # only one small improvement so far
+    assert stage_verdict([0.50, 0.30, 0.295, 0.31], 0.01, 2, 5) == 'converged'  # getting worse counts as no gain
+    assert stage_verdict([0.50, 0.30, None], 0.01, 1, 5) == 'stalled'  # a generation without new labels
+    assert stage_verdict([0.50, 0.30, 0.295, None], 0.01, 2, 5) == 'converged'  # ... counts as no improvement
+    assert stage_verdict([0.50, None, None], 0.01, 2, 5) == 'stalled'
+    assert stage_verdict([None, 0.4], 0.01, 1, 5) is None  # nothing to compare the first value with
+    assert stage_verdict([0.50, None, 0.30], 0.01, 1, 5) is None  # compared with the last measured value
+    assert stage_verdict([0.50, 0.30, 0.20], 0.01, 1, 2) == 'max_generations'
+
+
+def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, pseudo_family):
+    def builder(stage, **kwargs):
+        return IterativeTrainingWorkChain.get_builder_from_protocol(
+            lps_code('pw'), lps_code('gap_fit'), {'li2s': _li2s()}, protocol='fast', overrides={'stages': [stage]},
+            initial_structures={'li2s_a': _li2s(1)}, **kwargs,
+        )
+
+    with pytest.raises(ValueError, match=r'stage md runs MD: give lammps_code'):
+        run_get_node(builder(MD_STAGE))
+    with pytest.raises(ValueError, match=r"unknown explorer type 'rss'"):
+        run_get_node(builder({**PERTURB_STAGE, 'explorers': [{'type': 'rss'}]}))
+    with pytest.raises(ValueError, match=r'structure `li2s` has no P-P pair'):
+        run_get_node(builder({**PERTURB_STAGE, 'explorers': [{'type': 'pp_scan', 'distances_A': [2.0]}]}))
+    with pytest.raises(ValueError, match=r"structures \['beta'\] are not among the inputs"):
+        run_get_node(builder({**PERTURB_STAGE, 'structures': ['beta']}))
+
+
+def test_training_plot_draws_each_series_and_the_per_element_parity(tmp_path):
+    from aiida_lps.plotting.training import plot_training_history
+
+    rows = [{'generation': generation, 'stage': 'start' if generation == 0 else 'crystal', 'rmse': {
+        'train': {'force_rmse_eV_per_A': 0.1, 'energy_rmse_meV_per_atom': 2.0},
+        'validation': {'force_rmse_eV_per_A': 1.0 / (generation + 1), 'energy_rmse_meV_per_atom': 9.0},
+    }} for generation in range(3)]
+    reference = np.linspace(-2.0, 2.0, 12)
+    parity = {'force_reference': reference, 'force_predicted': reference + np.repeat([0.1, -0.3], 6),
+              'force_element': np.repeat([3, 16], 6)}
+    figure = plot_training_history(rows, parity, path=tmp_path / 'training.png')
+    force_axes, _, parity_axes = figure.axes
+    validation_line = force_axes.lines[1]
+    np.testing.assert_allclose(validation_line.get_ydata(), [1.0, 0.5, 1 / 3])
+    assert force_axes.get_yscale() == 'log'
+    labels = [text.get_text() for text in parity_axes.get_legend().get_texts()]
+    assert labels == ['Li (0.100 eV/$\\AA$)', 'S (0.300 eV/$\\AA$)']
+    assert (tmp_path / 'training.png').read_bytes()[:4] == b'\x89PNG'
