@@ -1,0 +1,206 @@
+"""The production path: a PostgreSQL + RabbitMQ profile, `verdi daemon` with 2 workers, a restart mid-run.
+
+Needs PostgreSQL at 127.0.0.1:5432 (trust authentication for the user postgres or root) and RabbitMQ at
+127.0.0.1:5672 (guest/guest); skipped with the reason when either is not reachable. Everything it creates has a
+unique name (database, profile in a temporary AiiDA folder, broker queues and exchanges) and is removed afterwards,
+even on failure; only the daemon started here is stopped.
+
+The profile is made with `verdi profile setup`, as a user would: a pytest test profile would make RabbitMQ delete
+the task queue when the last worker disconnects (kiwipy's testing mode), so no process would survive a restart.
+"""
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from aiida import orm
+from aiida.engine import submit
+from ase.build import bulk
+
+SERVICES = {'PostgreSQL': 5432, 'RabbitMQ': 5672}
+POSTGRES_USERS = ('postgres', 'root')
+BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672/'
+FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
+PW_PROCESS_TYPE = 'aiida.calculations:quantumespresso.pw'
+#: Seconds a waiting step may take on a loaded 2-core machine.
+TIMEOUT_S = 240
+
+
+def unreachable_services() -> list[str]:
+    unreachable = []
+    for name, port in SERVICES.items():
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=2).close()
+        except OSError:
+            unreachable.append(f'{name} at 127.0.0.1:{port}')
+    return unreachable
+
+
+UNREACHABLE = unreachable_services()
+pytestmark = [
+    pytest.mark.requires_codes,
+    pytest.mark.skipif(bool(UNREACHABLE), reason=f'services not reachable: {", ".join(UNREACHABLE)}'),
+]
+
+
+def verdi(*arguments: str) -> str:
+    """Run ``verdi`` of this environment (configuration from the environment's ``AIIDA_PATH``); return stdout."""
+    bin_folder = os.path.dirname(sys.executable)  # the daemon looks for `verdi` on PATH
+    env = {**os.environ, 'PATH': f'{bin_folder}{os.pathsep}{os.environ.get("PATH", "")}'}
+    result = subprocess.run([os.path.join(bin_folder, 'verdi'), *arguments], env=env, capture_output=True, text=True,
+                            timeout=TIMEOUT_S, check=False)
+    if result.returncode:
+        raise RuntimeError(f'verdi {" ".join(arguments)} failed ({result.returncode}): {result.stdout}{result.stderr}')
+    return result.stdout
+
+
+def _postgres_connection():
+    """An autocommit connection to the server's ``postgres`` database as the first user that trust admits."""
+    import psycopg
+
+    errors = []
+    for user in POSTGRES_USERS:
+        try:
+            return psycopg.connect(host='127.0.0.1', port=5432, user=user, dbname='postgres', autocommit=True), user
+        except psycopg.OperationalError as exception:
+            errors.append(f'{user}: {exception}')
+    pytest.skip(f'PostgreSQL at 127.0.0.1:5432 admits none of {POSTGRES_USERS} without a password: {errors}')
+
+
+@pytest.fixture
+def throwaway_database():
+    """A new, empty PostgreSQL database with a unique name; dropped afterwards (with any open connection)."""
+    connection, user = _postgres_connection()
+    name = f'aiida_lps_daemon_test_{secrets.token_hex(6)}'
+    with connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {'name': name, 'user': user}
+    finally:
+        connection, _ = _postgres_connection()
+        with connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def daemon_profile(throwaway_database, aiida_config_factory, tmp_path):
+    """A core.psql_dos + RabbitMQ profile in a temporary AiiDA folder, loaded; afterwards its daemon is stopped and
+    its broker entities deleted."""
+    from aiida.engine.daemon.client import get_daemon_client
+    from aiida.manage.configuration import get_config, profile_context, reset_config
+
+    name = f'lps-daemon-test-{secrets.token_hex(4)}'
+    with aiida_config_factory(tmp_path / 'aiida'):
+        verdi('profile', 'setup', 'core.psql_dos', '--non-interactive', '--profile-name', name, '--no-set-as-default',
+              '--email', 'daemon-test@aiida-lps', '--first-name', 'daemon', '--last-name', 'test',
+              '--institution', 'aiida-lps', '--broker', 'core.rabbitmq',
+              '--database-hostname', '127.0.0.1', '--database-port', '5432',
+              '--database-username', throwaway_database['user'], '--database-password', 'unused-with-trust',
+              '--database-name', throwaway_database['name'], '--repository-uri', f'file://{tmp_path / "repository"}')
+        verdi('-p', name, 'config', 'set', 'daemon.timeout', '60')  # circus answers slowly on a loaded machine
+        reset_config()
+        get_config()
+        try:
+            with profile_context(name, allow_switch=True) as profile:
+                yield profile
+        finally:
+            if get_daemon_client(name).is_daemon_running:
+                verdi('-p', name, 'daemon', 'stop')
+            asyncio.run(_delete_broker_entities(get_config().get_profile(name).uuid))
+
+
+async def _delete_broker_entities(profile_uuid: str):
+    """Delete the durable queue and exchanges RabbitMQ keeps for a profile (named ``aiida-<profile uuid>.*``)."""
+    import aio_pika
+    from aiida.brokers.rabbitmq.defaults import LAUNCH_QUEUE, MESSAGE_EXCHANGE, TASK_EXCHANGE
+
+    prefix = f'aiida-{profile_uuid}'
+    connection = await aio_pika.connect(BROKER_URL)
+    async with connection:
+        channel = await connection.channel()
+        await channel.queue_delete(f'{prefix}.{LAUNCH_QUEUE}')
+        for exchange in (MESSAGE_EXCHANGE, TASK_EXCHANGE):
+            await channel.exchange_delete(f'{prefix}.{exchange}')
+
+
+def li2s(seed):
+    """Antifluorite Li2S (3 atoms), strained by 1 % per seed unit and rattled."""
+    atoms = bulk('SLi2', 'fluorite', a=5.71)
+    atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
+    atoms.rattle(0.05, seed=seed)
+    return orm.StructureData(ase=atoms)
+
+
+def pw_calculations() -> list[orm.CalcJobNode]:
+    return orm.QueryBuilder().append(orm.CalcJobNode, filters={'process_type': PW_PROCESS_TYPE}).all(flat=True)
+
+
+def wait_for(condition, what: str, profile_name: str):
+    """Poll ``condition`` every second; after ``TIMEOUT_S`` raise with the process list and the daemon log's tail."""
+    from aiida.engine.daemon.client import get_daemon_client
+
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > TIMEOUT_S:
+            log_file = get_daemon_client(profile_name).daemon_log_file
+            log = open(log_file).read()[-3000:] if os.path.exists(log_file) else '(no daemon log)'
+            processes = verdi('-p', profile_name, 'process', 'list', '-a')
+            raise TimeoutError(f'{what} did not happen within {TIMEOUT_S} s\n{processes}\ndaemon log tail:\n{log}')
+        time.sleep(1.0)
+
+
+def test_daemon_runs_workflows_across_a_restart_without_duplicates(daemon_profile, tmp_path, morse_labelled_frames):
+    from aiida_lps.calculations.gap_fit import GapFitCalculation
+    from aiida_lps.data.training_set import TrainingSetData
+    from aiida_lps.potentials.gap import GAP_PRESETS
+    from aiida_lps.setup.profile import ensure_codes, ensure_computer
+    from aiida_lps.setup.quantum_espresso import PSEUDO_FAMILY_LABEL, ensure_pseudo_family
+    from aiida_lps.workflows.labelling import DftLabellingWorkChain
+
+    name = daemon_profile.name
+    computer, _ = ensure_computer(work_dir=str(tmp_path / 'work'))
+    computer.set_minimum_job_poll_interval(1)
+    ensure_codes(computer)
+    ensure_pseudo_family()
+    assert orm.load_group(PSEUDO_FAMILY_LABEL).count() == 3
+
+    verdi('-p', name, 'daemon', 'start', '2')
+    structures = {f'li2s_{seed}': li2s(seed) for seed in (1, 2, 3)}
+    submitted = [
+        submit(DftLabellingWorkChain.get_builder_from_protocol(
+            orm.load_code('pw@localhost'), {label: structure}, protocol='fast', overrides=FIXED_OCCUPATIONS))
+        for label, structure in structures.items()
+    ]
+    submitted.append(submit(
+        GapFitCalculation, code=orm.load_code('gap_fit@localhost'), parameters=orm.Dict(GAP_PRESETS['fast']),
+        training_set=TrainingSetData.from_atoms(morse_labelled_frames(count=6)),
+    ))
+
+    # stop the daemon while pw.x runs, then start it again: the workers pick the processes up from checkpoints
+    def a_pw_job_runs():
+        return any(calculation.get_job_id() and not calculation.is_terminated for calculation in pw_calculations())
+
+    wait_for(a_pw_job_runs, 'a pw.x job start', name)
+    verdi('-p', name, 'daemon', 'stop')
+    # runs not yet handed to the scheduler when the daemon stopped have no job to keep
+    interrupted = {calculation.uuid: calculation.get_job_id() for calculation in pw_calculations()
+                   if not calculation.is_terminated and calculation.get_job_id()}
+    assert interrupted, 'every pw.x run finished before the daemon stopped: nothing was interrupted'
+    verdi('-p', name, 'daemon', 'start', '2')
+    wait_for(lambda: all(node.is_terminated for node in submitted), 'all processes finishing', name)
+
+    for node in submitted:
+        assert node.exit_status == 0, f'{node.process_label}<{node.pk}>: {node.exit_status} {node.exit_message}'
+    # every structure was labelled by exactly one pw.x run, and the interrupted runs kept their scheduler jobs
+    per_structure = Counter(calculation.inputs.structure.uuid for calculation in pw_calculations())
+    assert per_structure == Counter({structure.uuid: 1 for structure in structures.values()})
+    for uuid, job_id in interrupted.items():
+        calculation = orm.load_node(uuid)
+        assert calculation.is_finished_ok and calculation.get_job_id() == job_id
+    for node, label in zip(submitted, structures):
+        assert node.outputs.training_set.get_tags() == [{'label': label, 'source': 'dft'}]
