@@ -1,9 +1,10 @@
-"""``LammpsMdCalculation`` (``lps.lammps_md``): molecular dynamics with a GAP in LAMMPS (``pair_style quip``).
+"""``LammpsMdCalculation`` (``lps.lammps_md``): molecular dynamics in LAMMPS with a GAP (``pair_style quip``) or a
+SNAP (``pair_style snap``).
 
-aiida-lammps's ``lammps.raw`` takes an opaque script; this CalcJob takes the structure, the ``GapPotentialData``
-and the MD settings as typed inputs instead, so that provenance says which potential drove which trajectory, the
-species of the structure are checked against the potential before anything runs, and failures such as lost atoms
-have their own exit codes.
+aiida-lammps's ``lammps.raw`` takes an opaque script; this CalcJob takes the structure, the potential
+(``GapPotentialData`` or ``SnapPotentialData``) and the MD settings as typed inputs instead, so that provenance says
+which potential drove which trajectory, the species of the structure are checked against the potential before
+anything runs, and failures such as lost atoms have their own exit codes.
 """
 from __future__ import annotations
 
@@ -15,10 +16,18 @@ from aiida.common import CalcInfo, CodeInfo
 from aiida.engine import CalcJob
 from ase.data import atomic_masses, atomic_numbers, chemical_symbols
 
-from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.potentials.lammps_input import md_input_script, validate_md_parameters
+from aiida_lps.data.potentials import POTENTIAL_TYPES
+from aiida_lps.data.snap_potential import SnapPotentialData
+from aiida_lps.potentials.lammps_input import (
+    md_input_script,
+    quip_pair_commands,
+    snap_pair_commands,
+    validate_md_parameters,
+)
 
 __all__ = ('LammpsMdCalculation',)
+
+GAP_FILE = 'gap.xml'
 
 
 def validate_inputs(inputs, _):
@@ -26,20 +35,30 @@ def validate_inputs(inputs, _):
     message = validate_md_parameters(inputs['parameters'].get_dict())
     if message:
         return message
-    missing = sorted(set(inputs['structure'].get_symbols_set()) - set(inputs['potential'].species))
+    potential = inputs['potential']
+    missing = sorted(set(inputs['structure'].get_symbols_set()) - set(potential.species))
     if missing:
+        kind = 'SNAP' if isinstance(potential, SnapPotentialData) else 'GAP'
         return (
-            f'the structure contains {missing}, which the GAP potential<{inputs["potential"].pk}> '
-            f'(species {inputs["potential"].species}) was not trained on'
+            f'the structure contains {missing}, which the {kind} potential<{potential.pk}> '
+            f'(species {potential.species}) was not trained on'
         )
     return None
 
 
+def pair_setup(potential, numbers: list[int]) -> tuple[list[str], dict[str, bytes]]:
+    """The ``pair_style``/``pair_coeff`` lines and the files they read, for LAMMPS types of atomic ``numbers``."""
+    if isinstance(potential, SnapPotentialData):
+        files = potential.lammps_files()
+        return snap_pair_commands(*files, [chemical_symbols[z] for z in numbers]), files
+    files = {GAP_FILE: potential.get_content(mode='rb')}
+    return quip_pair_commands(GAP_FILE, potential.potential_label, numbers), files
+
+
 class LammpsMdCalculation(CalcJob):
-    """NVT (Nose-Hoover) and NVE stages with one GAP; thermo table, unwrapped trajectory and per-species MSD."""
+    """NVT (Nose-Hoover) and NVE stages with one potential; thermo table, unwrapped trajectory, per-species MSD."""
 
     _DATA_FILE = 'structure.data'
-    _POTENTIAL_FILE = 'gap.xml'
     _DUMP_FILE = 'trajectory.dump'
     _INPUT_FILE = 'md.in'
     _OUTPUT_FILE = 'md.out'
@@ -48,7 +67,7 @@ class LammpsMdCalculation(CalcJob):
     def define(cls, spec):
         super().define(spec)
         spec.input('structure', valid_type=orm.StructureData, help='Starting structure (Angstrom).')
-        spec.input('potential', valid_type=GapPotentialData, help='The one GAP of this LAMMPS process.')
+        spec.input('potential', valid_type=POTENTIAL_TYPES, help='The one GAP or SNAP of this LAMMPS process.')
         spec.input(
             'parameters', valid_type=orm.Dict,
             help='timestep_fs, initial_temperature_K, seed, thermo_every, dump_every (steps) and stages: a list of '
@@ -89,11 +108,13 @@ class LammpsMdCalculation(CalcJob):
         ase.io.write(data, self.inputs.structure.get_ase(), format='lammps-data', specorder=symbols,
                      atom_style='atomic')
         folder.create_file_from_filelike(io.StringIO(data.getvalue()), self._DATA_FILE, mode='w')
-        with folder.open(self._POTENTIAL_FILE, 'wb') as handle:
-            handle.write(potential.get_content(mode='rb'))
+        pair_commands, potential_files = pair_setup(potential, numbers)
+        for name, content in potential_files.items():
+            with folder.open(name, 'wb') as handle:
+                handle.write(content)
         script = md_input_script(
-            self.inputs.parameters.get_dict(), self._DATA_FILE, self._POTENTIAL_FILE, potential.potential_label,
-            numbers, [float(atomic_masses[z]) for z in numbers], self._DUMP_FILE,
+            self.inputs.parameters.get_dict(), self._DATA_FILE, pair_commands,
+            [float(atomic_masses[z]) for z in numbers], self._DUMP_FILE,
         )
         folder.create_file_from_filelike(io.StringIO(script), self.metadata.options.input_filename, mode='w')
 
@@ -105,6 +126,6 @@ class LammpsMdCalculation(CalcJob):
 
         calcinfo = CalcInfo()
         calcinfo.codes_info = [codeinfo]
-        calcinfo.provenance_exclude_list = [self._POTENTIAL_FILE]
+        calcinfo.provenance_exclude_list = list(potential_files)  # already in the potential node
         calcinfo.retrieve_list = [self.metadata.options.output_filename, self._DUMP_FILE]
         return calcinfo

@@ -1,12 +1,15 @@
-"""LAMMPS input scripts for MD with a GAP (``pair_style quip``), in ``metal`` units (eV, Angstrom, ps).
+"""LAMMPS input scripts for MD with a GAP (``pair_style quip``) or a SNAP (``pair_style snap``), in ``metal`` units
+(eV, Angstrom, ps).
 
 One script runs a list of stages (NVT Nose-Hoover or NVE) after optional velocity initialisation; coordinates are
-dumped unwrapped (``xu yu zu``) so MSDs need no unwrapping. QUIP keeps one global potential per process, so a
-script has exactly one ``pair_style quip`` and never a ``hybrid``.
+dumped unwrapped (``xu yu zu``) so MSDs need no unwrapping. A script has exactly one ``pair_style`` and never a
+``hybrid`` (QUIP keeps one global potential per process).
 """
 from __future__ import annotations
 
-__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'md_input_script')
+from collections.abc import Sequence
+
+__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'quip_pair_commands', 'snap_pair_commands', 'md_input_script')
 
 MD_DEFAULTS = {
     'timestep_fs': 2.0,
@@ -42,11 +45,29 @@ def validate_md_parameters(parameters: dict) -> str | None:
     return None
 
 
-def md_input_script(parameters: dict, data_file: str, potential_file: str, potential_label: str,
-                    atomic_numbers: list[int], masses: list[float], dump_file: str) -> str:
+def quip_pair_commands(potential_file: str, potential_label: str, atomic_numbers: Sequence[int]) -> list[str]:
+    """``pair_style quip`` and its ``pair_coeff`` line for a GAP xml.
+
+    :param potential_label: the ``<GAP_params>`` label; QUIP's init string is ``IP GAP label=<this>``.
+    :param atomic_numbers: atomic number of LAMMPS type 1, 2, ...
+    """
+    return [
+        'pair_style quip',
+        f'pair_coeff * * {potential_file} "IP GAP label={potential_label}" {" ".join(map(str, atomic_numbers))}',
+    ]
+
+
+def snap_pair_commands(snapcoeff_file: str, snapparam_file: str, species: Sequence[str]) -> list[str]:
+    """``pair_style snap`` and its ``pair_coeff`` line; LAMMPS type t is the snapcoeff element ``species[t - 1]``."""
+    return ['pair_style snap', f'pair_coeff * * {snapcoeff_file} {snapparam_file} {" ".join(species)}']
+
+
+def md_input_script(parameters: dict, data_file: str, pair_commands: Sequence[str], masses: Sequence[float],
+                    dump_file: str) -> str:
     """The LAMMPS input script for validated MD ``parameters`` (see ``MD_DEFAULTS``).
 
-    :param atomic_numbers: atomic number of LAMMPS type 1, 2, ... (the ``pair_coeff`` mapping).
+    :param pair_commands: the ``pair_style`` and ``pair_coeff`` lines (``quip_pair_commands``,
+        ``snap_pair_commands``), whose type order is that of ``masses`` and of the data file.
     :param masses: mass of each type, amu.
     """
     merged = {**MD_DEFAULTS, **parameters}
@@ -57,8 +78,7 @@ def md_input_script(parameters: dict, data_file: str, potential_file: str, poten
         'boundary p p p',
         f'read_data {data_file}',
         *[f'mass {index} {mass}' for index, mass in enumerate(masses, start=1)],
-        'pair_style quip',
-        f'pair_coeff * * {potential_file} "IP GAP label={potential_label}" {" ".join(map(str, atomic_numbers))}',
+        *pair_commands,
         f'timestep {timestep_ps}',
         'thermo_style custom step time temp pe ke etotal press vol',
         'thermo_modify lost error flush yes',

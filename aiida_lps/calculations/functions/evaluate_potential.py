@@ -1,17 +1,17 @@
-"""Calcfunction: the errors of a GAP on labelled configurations (RMSEs and the parity data behind them)."""
+"""Calcfunction: the errors of a potential (GAP or SNAP) on labelled configurations (RMSEs and parity data)."""
 import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 from ase.data import chemical_symbols
 
 from aiida_lps.analysis.errors import error_metrics
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.evaluate import predict
 
 
 @calcfunction
-def evaluate_potential(potential: GapPotentialData, configurations: TrainingSetData) -> dict:
+def evaluate_potential(potential: PotentialData, configurations: TrainingSetData) -> dict:
     """Energy (meV/atom, also offset-removed) and force (eV/Angstrom, also per element) RMSEs of ``potential``.
 
     :return: ``metrics`` (Dict, see ``aiida_lps.analysis.errors.error_metrics``) and ``parity`` (ArrayData:

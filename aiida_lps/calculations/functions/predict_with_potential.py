@@ -1,14 +1,14 @@
-"""Calcfunction: energies and forces of a GAP on a set of configurations."""
+"""Calcfunction: energies and forces of a potential (GAP or SNAP) on a set of configurations."""
 from aiida.engine import calcfunction
 
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.evaluate import predict
 from aiida_lps.structures.labels import labelled_atoms
 
 
 @calcfunction
-def predict_with_potential(potential: GapPotentialData, configurations: TrainingSetData) -> TrainingSetData:
+def predict_with_potential(potential: PotentialData, configurations: TrainingSetData) -> TrainingSetData:
     """The configurations labelled by ``potential`` (energies eV, forces eV/Angstrom), tags kept.
 
     :raises ValueError: naming the species the potential does not cover, before anything is computed.

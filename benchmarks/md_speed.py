@@ -1,0 +1,202 @@
+"""MD speed of GAP (LAMMPS ``pair_style quip`` and quippy) against SNAP (LAMMPS ``pair_style snap``), atom-steps/s.
+
+All potentials run on the same ~300-atom beta-Li3PS4 supercell (1 x 3 x 3, 288 atoms) with the same NVE script
+that ``LammpsMdCalculation`` writes (``aiida_lps.potentials.lammps_input.md_input_script``); the speed is
+n_atoms x steps / LAMMPS's ``Loop time`` (setup excluded). The potentials are fitted here to Morse-labelled
+rattled copies of the cell (evaluation speed does not depend on the labels):
+
+- ``GAP thesis SOAP``: the thesis Table-1 descriptors (2-body 5.5 A; SOAP 6.0 A, n_max 9, l_max 3, atom_sigma
+  0.7 A), with ``--gap-sparse`` sparse points per species instead of 2000 (the training cells hold fewer P
+  environments; fewer sparse points make the GAP slightly faster, so the ratios are lower bounds);
+- ``GAP fast``: the ``fast`` preset of the tests and demos;
+- ``SNAP 2J=6`` (and ``2J=8``): ``aiida_lps.potentials.snap`` defaults, 5 A cutoff.
+
+quippy rows time ``get_forces`` on the same cell in this Python process (1 thread).
+
+Run from the repository root with the project's environment:
+``OMP_NUM_THREADS=1 python benchmarks/md_speed.py [--ranks 1 2]``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import ase.io
+import numpy as np
+from ase.calculators.morse import MorsePotential
+from ase.data import atomic_masses
+
+from aiida_lps.potentials.gap import GAP_PRESETS, gap_fit_arguments, merge_hyperparameters, two_body_pairs
+from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands, snap_pair_commands
+from aiida_lps.potentials.snap import fit_snap
+from aiida_lps.setup.profile import code_specs, venv_bin
+from aiida_lps.structures.crystals import get_crystal
+
+SPECIES = ['Li', 'P', 'S']
+NUMBERS = [3, 15, 16]
+MASSES = [float(atomic_masses[z]) for z in NUMBERS]
+LOOP_TIME = re.compile(r'Loop time of ([\d.eE+-]+) on (\d+) procs for (\d+) steps with (\d+) atoms')
+CPU_USE = re.compile(r'([\d.]+)% CPU use with')
+
+
+def benchmark_cell(repeat: tuple[int, int, int]):
+    """The beta-Li3PS4 supercell of the benchmark."""
+    return get_crystal('beta-Li3PS4').repeat(repeat)
+
+
+def morse_frames(cell, count: int, seed: int) -> list:
+    """Rattled (0.1 A) copies of ``cell`` labelled by ASE's Morse potential (a reference model, not DFT)."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for _ in range(count):
+        atoms = cell.copy()
+        atoms.rattle(0.1, seed=int(rng.integers(1 << 30)))
+        atoms.calc = MorsePotential(epsilon=0.3, r0=2.6, rho0=5.0)
+        atoms.info['energy'] = atoms.get_potential_energy()
+        atoms.arrays['forces'] = atoms.get_forces()
+        frames.append(atoms)
+    return frames
+
+
+def fit_gap(frames, overrides: dict, folder: pathlib.Path) -> tuple[pathlib.Path, str]:
+    """Fit a GAP with the real gap_fit; return the xml path and its label."""
+    from aiida_lps.data.gap_potential import parse_gap_xml_header
+
+    folder.mkdir(parents=True, exist_ok=True)
+    plain = []
+    for atoms in frames:
+        copy = atoms.copy()
+        copy.info['energy'], copy.arrays['forces'] = atoms.info['energy'], atoms.arrays['forces']
+        plain.append(copy)
+    ase.io.write(folder / 'train.xyz', plain, format='extxyz')
+    hyperparameters = merge_hyperparameters(overrides)
+    pairs = two_body_pairs(frames, hyperparameters['two_body']['cutoff'])
+    arguments = gap_fit_arguments(hyperparameters, NUMBERS, 'train.xyz', 'gap.xml', pairs)
+    gap_fit = code_specs()['gap_fit']['filepath_executable']
+    subprocess.run([gap_fit, *arguments], cwd=folder, check=True, capture_output=True,
+                   env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    xml = folder / 'gap.xml'
+    return xml, parse_gap_xml_header(xml.read_text())['label']
+
+
+def lammps_speed(cell, pair_commands: list[str], files: dict[str, bytes], steps: int, ranks: int,
+                 folder: pathlib.Path) -> dict:
+    """Run ``steps`` NVE steps (1 fs, from 600 K) with ``ranks`` MPI ranks; atom-steps/s from the loop time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    ase.io.write(folder / 'structure.data', cell, format='lammps-data', specorder=SPECIES, atom_style='atomic')
+    parameters = {'timestep_fs': 1.0, 'initial_temperature_K': 600, 'seed': 1, 'thermo_every': steps,
+                  'stages': [{'ensemble': 'nve', 'steps': steps, 'dump': False}]}
+    script = md_input_script(parameters, 'structure.data', pair_commands, MASSES, 'unused.dump')
+    (folder / 'md.in').write_text(script)
+    lmp = str(venv_bin() / 'lmp')
+    command = [lmp, '-in', 'md.in', '-log', 'none'] if ranks == 1 else \
+        [str(venv_bin() / 'mpirun'), '-np', str(ranks), lmp, '-in', 'md.in', '-log', 'none']
+    environment = {**os.environ, 'OMP_NUM_THREADS': '1', 'PATH': f'{venv_bin()}:{os.environ["PATH"]}'}
+    result = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=environment)
+    (folder / 'md.out').write_text(result.stdout + result.stderr)
+    match, cpu = LOOP_TIME.search(result.stdout), CPU_USE.search(result.stdout)
+    if result.returncode != 0 or match is None or cpu is None:
+        raise RuntimeError(f'LAMMPS failed ({folder.name}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}')
+    seconds, n_steps, n_atoms = float(match[1]), int(match[3]), int(match[4])
+    cpu_seconds = seconds * float(cpu[1]) / 100 * ranks  # LAMMPS prints the CPU use of the loop per rank
+    return _speeds(seconds, cpu_seconds, n_steps, n_atoms)
+
+
+def _speeds(seconds: float, cpu_seconds: float, steps: int, atoms: int) -> dict:
+    """Wall-clock and per-CPU-second speeds; the latter is what a loaded, shared machine does not distort."""
+    return {'seconds': seconds, 'cpu_seconds': cpu_seconds, 'steps': steps, 'atoms': atoms,
+            'speed': atoms * steps / seconds, 'cpu_speed': atoms * steps / cpu_seconds}
+
+
+def quippy_speed(cell, xml: pathlib.Path, label: str, calls: int) -> dict:
+    """Time ``calls`` energy+force evaluations of a quippy GAP on rattled copies of ``cell``."""
+    from quippy.potential import Potential
+
+    calculator = Potential(f'IP GAP label={label}', param_filename=str(xml))
+    atoms = cell.copy()
+    atoms.calc = calculator
+    atoms.get_forces()  # first call: descriptor set-up
+    start, start_cpu = time.perf_counter(), time.process_time()
+    for index in range(calls):
+        atoms.rattle(0.01, seed=index)
+        atoms.get_forces()
+    return _speeds(time.perf_counter() - start, time.process_time() - start_cpu, calls, len(atoms))
+
+
+def run_all(cell, frames, arguments, work: pathlib.Path) -> list[tuple]:
+    """Fit the potentials in ``work`` and time each; rows of (name, engine, ranks, speeds)."""
+    thesis = {'soap': {'n_sparse': arguments.gap_sparse}, 'two_body': {'n_sparse': 20}}
+    gaps = {
+        'GAP thesis SOAP': fit_gap(frames, thesis, work / 'gap_thesis'),
+        'GAP fast': fit_gap(frames, GAP_PRESETS['fast'], work / 'gap_fast'),
+    }
+    rows = []
+    for name, (xml, label) in gaps.items():
+        commands = quip_pair_commands('gap.xml', label, NUMBERS)
+        for ranks in arguments.ranks:
+            rows.append((name, 'LAMMPS', ranks, lammps_speed(
+                cell, commands, {'gap.xml': xml.read_bytes()}, arguments.gap_steps, ranks,
+                work / f'{name.replace(" ", "_")}_{ranks}')))
+            print(f'  {rows[-1][0]} ({rows[-1][1]}, {ranks} rank(s)): {rows[-1][3]["speed"]:.0f} atom-steps/s',
+                  flush=True)
+        if arguments.quippy_calls:
+            rows.append((name, 'quippy', 1, quippy_speed(cell, xml, label, arguments.quippy_calls)))
+            print(f'  {name} (quippy): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
+    for twojmax in arguments.twojmax:
+        model = fit_snap(frames, {'twojmax': twojmax})
+        files = {'potential.snapcoeff': model.snapcoeff().encode(), 'potential.snapparam': model.snapparam().encode()}
+        commands = snap_pair_commands('potential.snapcoeff', 'potential.snapparam', SPECIES)
+        for ranks in arguments.ranks:
+            name = f'SNAP 2J={twojmax}'
+            rows.append((name, 'LAMMPS', ranks, lammps_speed(
+                cell, commands, files, arguments.snap_steps, ranks, work / f'snap{twojmax}_{ranks}')))
+            print(f'  {name} (LAMMPS, {ranks} rank(s)): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
+    return rows
+
+
+def print_table(rows: list[tuple]) -> None:
+    """The speeds with their ratios to GAP thesis SOAP in LAMMPS at the same number of ranks."""
+    reference = {ranks: speed for name, engine, ranks, speed in rows
+                 if name == 'GAP thesis SOAP' and engine == 'LAMMPS'}
+    header = (f'{"potential":<18}{"engine":<8}{"ranks":>6}{"atoms":>7}{"steps":>7}{"wall/s":>9}{"CPU/s":>9}'
+              f'{"atom-steps/s":>14}{"x GAP":>7}{"atom-steps/CPU-s":>18}{"x GAP":>7}')
+    print('\n' + header + '\n' + '-' * len(header))
+    for name, engine, ranks, speed in rows:
+        gap = reference.get(ranks, {'speed': float('nan'), 'cpu_speed': float('nan')})
+        print(f'{name:<18}{engine:<8}{ranks:>6}{speed["atoms"]:>7}{speed["steps"]:>7}{speed["seconds"]:>9.2f}'
+              f'{speed["cpu_seconds"]:>9.2f}{speed["speed"]:>14.0f}{speed["speed"] / gap["speed"]:>7.1f}'
+              f'{speed["cpu_speed"]:>18.0f}{speed["cpu_speed"] / gap["cpu_speed"]:>7.1f}')
+    print('\nx GAP: ratio to GAP thesis SOAP in LAMMPS with the same number of ranks (quippy rows: 1 rank). '
+          'atom-steps/CPU-s divides by the CPU time of all ranks (LAMMPS\'s "% CPU use" of the loop), so it is not '
+          f'distorted by other jobs; load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores')
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--ranks', type=int, nargs='+', default=[1], help='MPI rank counts to run (default 1)')
+    parser.add_argument('--repeat', type=int, nargs=3, default=[1, 3, 3], help='supercell of beta-Li3PS4')
+    parser.add_argument('--gap-steps', type=int, default=10, help='MD steps of each GAP run')
+    parser.add_argument('--snap-steps', type=int, default=300, help='MD steps of each SNAP run')
+    parser.add_argument('--gap-sparse', type=int, default=50, help='SOAP sparse points per species of the GAP')
+    parser.add_argument('--quippy-calls', type=int, default=3, help='force calls timed for quippy (0: skip)')
+    parser.add_argument('--twojmax', type=int, nargs='+', default=[6, 8], help='SNAP 2J values')
+    arguments = parser.parse_args(argv)
+
+    cell = benchmark_cell(tuple(arguments.repeat))
+    frames = morse_frames(cell, count=2, seed=1)
+    print(f'{len(cell)}-atom beta-Li3PS4 {"x".join(map(str, arguments.repeat))} supercell', flush=True)
+    with tempfile.TemporaryDirectory(prefix='lps-md-speed-') as scratch:
+        rows = run_all(cell, frames, arguments, pathlib.Path(scratch))
+    print_table(rows)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Fit a SNAP to the training set of the newest GAP in the profile and compare their errors. Run:
+verdi run examples/fit_snap.py
+
+The GAP comes from the newest finished IterativeTrainingWorkChain (its final potential, training set and, if it
+had one, validation set) or else the newest finished GapFitCalculation. The SNAP (aiida_lps.potentials.snap
+defaults: 2J = 6, 5 Angstrom cutoff) is fitted by fit_snap_potential to the same training set; both are evaluated
+by evaluate_potential on the training set and on the validation set, which neither was trained on.
+"""
+from aiida import orm
+
+from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
+from aiida_lps.calculations.functions.fit_snap_potential import fit_snap_potential
+from aiida_lps.calculations.gap_fit import GapFitCalculation
+from aiida_lps.workflows.training import IterativeTrainingWorkChain
+
+
+def newest_finished(process_class, link_label: str):
+    """The newest finished ``process_class`` node with an output ``link_label`` (any exit status), or None.
+
+    An IterativeTrainingWorkChain that stopped on 410 (RMSEs still improving at max_generations) has its outputs.
+    """
+    query = orm.QueryBuilder().append(process_class, tag='process', filters={'attributes.process_state': 'finished'})
+    for node in query.order_by({'process': {'ctime': 'desc'}}).all(flat=True):
+        if link_label in node.outputs:
+            return node
+    return None
+
+
+training = newest_finished(IterativeTrainingWorkChain, 'training_set')
+if training is not None:
+    source, gap, training_set = training, training.outputs.potential, training.outputs.training_set
+    validation_set = training.outputs.validation_set if 'validation_set' in training.outputs else None
+else:
+    fit = newest_finished(GapFitCalculation, 'potential')
+    if fit is None:
+        raise SystemExit('no finished IterativeTrainingWorkChain or GapFitCalculation: run examples/gap_fit.py first')
+    source, gap, training_set, validation_set = fit, fit.outputs.potential, fit.inputs.training_set, None
+
+print(f'{source.process_label}<{source.pk}> [exit {source.exit_status}]: GapPotentialData<{gap.pk}>, '
+      f'TrainingSetData<{training_set.pk}> '
+      f'({training_set.num_structures} configurations, {training_set.base.attributes.get("num_atoms")} atoms)')
+snap = fit_snap_potential(training_set, orm.Dict({}))['potential']
+print(f'SnapPotentialData<{snap.pk}> (2J = {snap.hyperparameters["twojmax"]}, species {snap.species})\n')
+
+sets = {'training': training_set}
+if validation_set is not None:
+    sets['validation'] = validation_set
+print(f'{"set":<11}{"potential":<6}{"E meV/atom":>11}{"E-offset":>10}{"F eV/A":>9}   F per element eV/A')
+for name, configurations in sets.items():
+    for label, potential in (('GAP', gap), ('SNAP', snap)):
+        metrics = evaluate_potential(potential, configurations)['metrics'].get_dict()
+        elements = ', '.join(f'{key} {value:.3f}' for key, value in metrics['force_rmse_by_element'].items())
+        print(f'{name:<11}{label:<6}{metrics["energy_rmse_meV_per_atom"]:>11.2f}'
+              f'{metrics["energy_rmse_offset_removed_meV_per_atom"]:>10.2f}{metrics["force_rmse_eV_per_A"]:>9.3f}'
+              f'   {elements}')

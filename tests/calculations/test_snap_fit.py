@@ -1,0 +1,105 @@
+"""fit_snap_potential, SnapPotentialData in the evaluation calcfunctions, and LammpsMdCalculation with a SNAP."""
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from ase.build import bulk
+
+from aiida_lps.calculations.functions.error_metrics import compute_error_metrics
+from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
+from aiida_lps.calculations.functions.fit_snap_potential import fit_snap_potential
+from aiida_lps.calculations.functions.predict_with_potential import predict_with_potential
+from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+from aiida_lps.data.snap_potential import SnapPotentialData
+from aiida_lps.data.training_set import TrainingSetData
+
+
+@pytest.fixture
+def fitted_snap(aiida_profile, morse_labelled_frames):
+    """``(fit node, outputs, held-out TrainingSetData)`` of a SNAP fitted to 24 Morse-labelled cells."""
+    frames = morse_labelled_frames(count=32, seed=5)
+    training_set = TrainingSetData.from_atoms(frames[:24]).store()
+    held_out = TrainingSetData.from_atoms(frames[24:]).store()
+    outputs, node = fit_snap_potential.run_get_node(training_set, orm.Dict({'twojmax': 6, 'ridge': 1.0e-8}))
+    return node, outputs, held_out
+
+
+def test_fit_returns_the_potential_with_its_training_errors(fitted_snap):
+    node, outputs, _ = fitted_snap
+    assert node.is_finished_ok
+    potential = outputs['potential']
+    assert isinstance(potential, SnapPotentialData)
+    assert potential.species == ['Li', 'P', 'S']
+    assert potential.hyperparameters['twojmax'] == 6
+    assert potential.metrics == outputs['metrics'].get_dict()
+    frames = node.inputs.training_set.to_atoms()
+    errors = []
+    for atoms in frames:  # the metrics are the stored files' errors, recomputed here with a fresh calculator
+        copy = atoms.copy()
+        copy.calc = potential.get_calculator()
+        errors.append(copy.get_forces() - atoms.get_forces())
+    assert potential.metrics['force_rmse_eV_per_A'] == pytest.approx(np.sqrt(np.mean(np.concatenate(errors) ** 2)))
+    assert set(potential.metrics['force_rmse_by_element']) == {'Li', 'P', 'S'}
+
+
+def test_evaluation_calcfunctions_take_a_snap(fitted_snap):
+    _, outputs, held_out = fitted_snap
+    evaluation = evaluate_potential(outputs['potential'], held_out)
+    predicted = predict_with_potential(outputs['potential'], held_out)
+    metrics = compute_error_metrics(held_out, predicted)['metrics'].get_dict()
+    assert evaluation['metrics']['force_rmse_eV_per_A'] == pytest.approx(metrics['force_rmse_eV_per_A'])
+    assert metrics['force_rmse_eV_per_A'] < 0.03  # the Morse reference has 0.08 eV/A RMS force
+    assert metrics['energy_rmse_meV_per_atom'] < 3.0
+
+
+def test_identical_files_are_deduplicated_and_bad_order_refused(fitted_snap):
+    _, outputs, _ = fitted_snap
+    potential = outputs['potential']
+    again = SnapPotentialData.get_or_create(potential.get_snapcoeff(), potential.get_snapparam())
+    assert again.is_stored  # the fit is deterministic: an earlier test may have stored the same files first
+    assert again.md5 == potential.md5
+    assert not SnapPotentialData.get_or_create(potential.get_snapcoeff() + '\n', potential.get_snapparam()).is_stored
+    lines = potential.get_snapcoeff().splitlines()
+    block = 1 + 31
+    swapped = '\n'.join(lines[:2] + lines[2 + block:2 + 2 * block] + lines[2:2 + block] + lines[2 + 2 * block:])
+    with pytest.raises(ValueError, match='sorted by atomic number'):
+        SnapPotentialData(swapped, potential.get_snapparam())
+
+
+def _md_builder(code, potential, structure):
+    builder = LammpsMdCalculation.get_builder()
+    builder.code = code
+    builder.structure = structure
+    builder.potential = potential
+    builder.parameters = orm.Dict({
+        'timestep_fs': 1.0, 'initial_temperature_K': 300, 'seed': 11, 'thermo_every': 10, 'dump_every': 10,
+        'stages': [{'ensemble': 'nvt', 'steps': 50, 'temperature_K': 300}],
+    })
+    return builder
+
+
+@pytest.mark.requires_codes
+def test_lammps_md_runs_with_a_snap(fitted_snap, lps_code):
+    _, outputs, _ = fitted_snap
+    atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 2, 1))
+    atoms.set_chemical_symbols((['Li'] * 4 + ['P'] + ['S'] * 3) * 2)
+    results, node = run_get_node(_md_builder(lps_code('lmp'), outputs['potential'], orm.StructureData(ase=atoms)))
+    assert node.is_finished_ok, node.exit_message
+    script = node.base.repository.get_object_content('md.in')
+    assert 'pair_style snap' in script
+    assert 'pair_coeff * * potential.snapcoeff potential.snapparam Li P S' in script
+    trajectory = results['trajectory']
+    assert trajectory.numsteps == 6  # steps 0, 10, ..., 50
+    # the MD's potential energy of the last frame is that of the in-process pair_style snap
+    last = trajectory.get_step_structure(5).get_ase()
+    last.calc = outputs['potential'].get_calculator()
+    assert last.get_potential_energy() == pytest.approx(results['thermo'].get_array('PotEng')[-1], abs=1e-4)
+
+
+def test_species_outside_the_snap_are_refused(fitted_snap, lps_code):
+    _, outputs, _ = fitted_snap
+    atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
+    atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 2 + ['Na'])
+    builder = _md_builder(lps_code('lmp'), outputs['potential'], orm.StructureData(ase=atoms))
+    with pytest.raises(ValueError, match=r"the structure contains \['Na'\], which the SNAP potential"):
+        run_get_node(builder)
