@@ -4,60 +4,16 @@ import io
 import numpy as np
 import pytest
 from aiida import orm
-from aiida.engine import run_get_node
-from aiida.manage.caching import enable_caching
-from ase.build import bulk
 
 from aiida_lps import query
 from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
 from aiida_lps.calculations.functions.conductivity_at_temperature import conductivity_at_temperature
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
-from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
-FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
-#: One generation: a rattled, strained copy of the explored cell is labelled and appended.
-PERTURB_ONCE = {
-    'name': 'perturb',
-    'explorers': [{'type': 'perturb', 'count_per_structure': 1, 'rattle_A': 0.1, 'max_strain': 0.02}],
-    'selector': {'method': 'all'},
-    'max_generations': 1,
-}
 FRAME_INTERVAL_PS = 0.1
 N_FRAMES = 200
 LI_DIFFUSIVITY_A2_PER_PS = 0.5
-
-
-def li2s(seed=None):
-    """Antifluorite Li2S (3 atoms); with a seed rattled and strained."""
-    atoms = bulk('SLi2', 'fluorite', a=5.71)
-    if seed is not None:
-        atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
-        atoms.rattle(0.05, seed=seed)
-    return orm.StructureData(ase=atoms)
-
-
-@pytest.fixture(scope='module')
-def training_run(aiida_profile, tmp_path_factory):
-    """A finished one-generation training run: 1 initial + 1 validation + 1 new DFT label, 2 GAP fits."""
-    from aiida_lps.setup.profile import ensure_codes, ensure_computer
-    from aiida_lps.setup.quantum_espresso import ensure_pseudo_family
-
-    computer, _ = ensure_computer(work_dir=str(tmp_path_factory.mktemp('work')))
-    computer.set_minimum_job_poll_interval(0)  # tiny jobs: do not wait the default 10 s between polls
-    ensure_codes(computer)
-    ensure_pseudo_family()
-    code = {name: orm.load_code(f'{name}@{computer.label}') for name in ('pw', 'gap_fit', 'lmp')}
-    builder = IterativeTrainingWorkChain.get_builder_from_protocol(
-        code['pw'], code['gap_fit'], {'li2s': li2s()}, lammps_code=code['lmp'], protocol='fast',
-        overrides={'stages': [PERTURB_ONCE], 'labelling_overrides': FIXED_OCCUPATIONS},
-        initial_structures={'li2s_a': li2s(1)}, validation_structures={'li2s_v': li2s(3)},
-    )
-    with enable_caching(identifier='aiida.calculations:quantumespresso.pw'):  # shares pw.x runs with test_archive
-        _, node = run_get_node(builder)
-    assert node.exit_status in (0, IterativeTrainingWorkChain.exit_codes.WARNING_TRAINING_NOT_CONVERGED.status), \
-        node.exit_message
-    return node
 
 
 def pw_calculations(workflow):

@@ -3,6 +3,7 @@ import click
 
 from .diffusion import diffusion
 from .quickstart import quickstart
+from .report import report
 from .setup import setup
 
 
@@ -14,3 +15,4 @@ def cli():
 cli.add_command(setup)
 cli.add_command(quickstart)
 cli.add_command(diffusion)
+cli.add_command(report)

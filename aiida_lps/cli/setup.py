@@ -5,14 +5,14 @@ import click
 @click.command('setup')
 @click.option('--skip-apt', is_flag=True, help='Do not install Debian packages even when running as root.')
 def setup(skip_apt):
-    """Install QE, the pseudopotential family, the LAMMPS pair_style quip plugin, the profile and the codes."""
+    """Install QE and Chromium, the pseudopotential family, the LAMMPS pair_style quip plugin, the profile and the codes."""
     from aiida_lps.setup import lammps_plugin, profile, quantum_espresso
 
     summary = []
     if skip_apt:
         summary.append('Debian packages: skipped (--skip-apt)')
     else:
-        summary.append(quantum_espresso.ensure_quantum_espresso())
+        summary.append(quantum_espresso.ensure_debian_packages())
     path, status = lammps_plugin.build_plugin()
     summary.append(f'LAMMPS pair_style quip plugin: {status} ({path})')
     summary.append(profile.ensure_profile())

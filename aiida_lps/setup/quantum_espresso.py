@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import tempfile
 
-DEBIAN_PACKAGES = ('quantum-espresso', 'libopenblas0-pthread')
+#: pw.x and ld1.x with a threaded BLAS; Chromium opens ``aiida-lps report`` pages headless in the report test.
+DEBIAN_PACKAGES = ('quantum-espresso', 'libopenblas0-pthread', 'chromium')
 PSEUDO_FAMILY_LABEL = 'LPS/pslibrary-1.0.0/PBE/US'
 PSEUDO_CARDS = pathlib.Path(__file__).parent / 'pseudo_cards'
 
@@ -37,8 +38,8 @@ def missing_debian_packages() -> list[str]:
     return missing
 
 
-def ensure_quantum_espresso() -> str:
-    """Install Debian's Quantum ESPRESSO when run as root and it is missing; return a status line.
+def ensure_debian_packages() -> str:
+    """Install the missing ``DEBIAN_PACKAGES`` (Quantum ESPRESSO, Chromium) when run as root; return a status line.
 
     :raises RuntimeError: when packages are missing and this process cannot install them.
     """
