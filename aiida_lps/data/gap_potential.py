@@ -13,6 +13,8 @@ import tempfile
 
 from aiida.orm import QueryBuilder, SinglefileData
 
+from aiida_lps.data.potential_attributes import PotentialAttributesMixin
+
 __all__ = ('GapPotentialData',)
 
 FILENAME = 'gap.xml'
@@ -38,7 +40,7 @@ def parse_gap_xml_header(content: str) -> dict:
     return {'label': label.group(1), 'species': [chemical_symbols[z] for z in sorted(numbers)]}
 
 
-class GapPotentialData(SinglefileData):
+class GapPotentialData(PotentialAttributesMixin, SinglefileData):
     """A GAP xml file with its species, label, hyperparameters and training metrics as attributes."""
 
     def __init__(self, file, *, hyperparameters: dict | None = None, metrics: dict | None = None, **kwargs):
@@ -66,26 +68,9 @@ class GapPotentialData(SinglefileData):
         return existing if existing is not None else cls(file, **kwargs)
 
     @property
-    def species(self) -> list[str]:
-        """Chemical symbols the potential covers, sorted by atomic number."""
-        return self.base.attributes.get('species')
-
-    @property
     def potential_label(self) -> str:
         """The ``label`` of ``<GAP_params>``; QUIP's init string is ``IP GAP label=<this>``."""
         return self.base.attributes.get('potential_label')
-
-    @property
-    def md5(self) -> str:
-        return self.base.attributes.get('md5')
-
-    @property
-    def hyperparameters(self) -> dict:
-        return self.base.attributes.get('hyperparameters')
-
-    @property
-    def metrics(self) -> dict:
-        return self.base.attributes.get('metrics')
 
     def get_calculator(self):
         """Return a quippy ``Potential`` (an ASE calculator) for this GAP."""

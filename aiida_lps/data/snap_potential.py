@@ -13,7 +13,9 @@ import io
 from aiida.orm import Data, QueryBuilder
 from ase.data import atomic_numbers
 
+from aiida_lps.data.potential_attributes import PotentialAttributesMixin
 from aiida_lps.potentials.snap import read_snapcoeff, read_snapparam, snap_calculator
+
 
 __all__ = ('SnapPotentialData',)
 
@@ -21,7 +23,7 @@ SNAPCOEFF_FILENAME = 'potential.snapcoeff'
 SNAPPARAM_FILENAME = 'potential.snapparam'
 
 
-class SnapPotentialData(Data):
+class SnapPotentialData(PotentialAttributesMixin, Data):
     """The ``snapcoeff``/``snapparam`` pair of a SNAP with its species, hyperparameters and metrics as attributes."""
 
     def __init__(self, snapcoeff: str, snapparam: str, *, hyperparameters: dict | None = None,
@@ -55,23 +57,6 @@ class SnapPotentialData(Data):
         query = QueryBuilder().append(cls, filters={'attributes.md5': _md5(snapcoeff, snapparam)})
         existing = query.first(flat=True)
         return existing if existing is not None else cls(snapcoeff, snapparam, **kwargs)
-
-    @property
-    def species(self) -> list[str]:
-        """Chemical symbols the potential covers, sorted by atomic number (LAMMPS types 1, 2, ...)."""
-        return self.base.attributes.get('species')
-
-    @property
-    def md5(self) -> str:
-        return self.base.attributes.get('md5')
-
-    @property
-    def hyperparameters(self) -> dict:
-        return self.base.attributes.get('hyperparameters')
-
-    @property
-    def metrics(self) -> dict:
-        return self.base.attributes.get('metrics')
 
     def get_snapcoeff(self) -> str:
         """Text of the ``snapcoeff`` file."""
