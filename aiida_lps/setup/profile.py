@@ -15,9 +15,11 @@ import sys
 COMPUTER_LABEL = 'localhost'
 PROFILE_NAME = 'lps'
 
+#: OpenMPI binds a run of 1 or 2 ranks to the first cores: with several single-rank pw.x jobs at once (the direct
+#: scheduler starts them together) every one of them would share core 0, so binding is switched off.
 OPENMPI_PREPEND = (
     'export PATH=/usr/bin:$PATH OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '
-    'OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1'
+    'OMPI_MCA_hwloc_base_binding_policy=none OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1'
 )
 
 
@@ -105,7 +107,7 @@ def ensure_computer(label: str = COMPUTER_LABEL, work_dir: str | None = None):
 def ensure_codes(computer) -> list[str]:
     """Create ``pw``, ``gap_fit`` and ``lmp`` codes on ``computer``; return one status line per code.
 
-    An existing code whose executable differs (e.g. a new virtual environment) is relabelled
+    An existing code whose executable or environment differs (e.g. a new virtual environment) is relabelled
     ``<label>-stale-<pk>`` and replaced, so labels always point at working executables.
     """
     from aiida.common.exceptions import NotExistent
@@ -117,12 +119,14 @@ def ensure_codes(computer) -> list[str]:
             code = load_code(f'{label}@{computer.label}')
         except NotExistent:
             code = None
-        if code is not None and str(code.filepath_executable) == spec['filepath_executable']:
+        if code is not None and (str(code.filepath_executable), code.prepend_text) == (
+                spec['filepath_executable'], spec['prepend_text']):
             lines.append(f'code {code.full_label} unchanged')
             continue
         if code is not None:
             code.label = f'{label}-stale-{code.pk}'
-            lines.append(f'code {label}@{computer.label} pointed at {code.filepath_executable}: relabelled')
+            lines.append(f'code {label}@{computer.label} pointed at {code.filepath_executable} with '
+                         f'`{code.prepend_text}`: relabelled')
         InstalledCode(computer=computer, label=label, **spec).store()
         lines.append(f'created code {label}@{computer.label} -> {spec["filepath_executable"]}')
     return lines
