@@ -1,58 +1,90 @@
-"""``aiida-lps quickstart``: the main job, an end-to-end study on small cells with real pw.x and gap_fit."""
+"""``aiida-lps quickstart``: the main job, the whole study on small cells (``LpsStudyWorkChain``, ``fast``) and its report."""
+import logging
 import time
+from pathlib import Path
 
 import click
 
+#: Work chains whose report lines the main job prints; every process's lines stay in `verdi process report`.
+PROGRESS_WORKCHAINS = ('LpsStudyWorkChain', 'IterativeTrainingWorkChain', 'GlassSamplingWorkChain',
+                       'ArrheniusWorkChain', 'CompositionSweepWorkChain')
 
-def _stage(message: str, start: float) -> None:
-    click.echo(f'[{time.monotonic() - start:6.0f} s] {message}')
+
+def study_progress(record: logging.LogRecord) -> bool:
+    """Keep a process report line (``[pk|ProcessClass|step]: ...``) only from :data:`PROGRESS_WORKCHAINS`."""
+    message = str(record.msg)
+    parts = message.split('|')
+    return not message.startswith('[') or len(parts) < 3 or parts[1] in PROGRESS_WORKCHAINS
+
+
+def _glass_lines(entry: dict) -> list[str]:
+    if 'motif_fractions' not in entry:
+        return []
+    fractions = entry['motif_fractions']['mean']['by_connectivity']
+    return ['P in motifs (by connectivity): ' + ', '.join(f'{motif} {value:.2f}' for motif, value in fractions.items()
+                                                           if value)]
+
+
+def _conductivity_lines(entry: dict) -> list[str]:
+    if entry.get('activation_energy_eV') is None:
+        return []
+    return [f'E_A = {entry["activation_energy_eV"]:.3f} +- {entry["activation_energy_err_eV"]:.3f} eV, sigma(300 K) = '
+            f'{entry["conductivity_300K_S_per_cm"]:.3g} +- {entry["conductivity_300K_err_S_per_cm"]:.2g} S/cm']
+
+
+def _composition_lines(entry: dict) -> list[str]:
+    return [f'{label:<20} x = {row["x"]:.3f}  E_f = {row["formation_energy_meV_per_atom"]:7.1f} meV/atom  '
+            f'E_above_hull = {row["e_above_hull_meV_per_atom"]:6.1f} meV/atom'
+            for label, row in entry.get('structures', {}).items()]
+
+
+#: Step of the study -> the lines of its headline numbers (none when the step has none).
+HEADLINE_LINES = {'glass': _glass_lines, 'conductivity': _conductivity_lines, 'composition': _composition_lines}
 
 
 @click.command('quickstart')
-@click.option('--crystal', default='gamma-Li3PS4', show_default=True, help='Crystal of the library to start from.')
-@click.option('--count', default=4, show_default=True, help='Rattled and strained copies to label with DFT.')
-@click.option('--seed', default=0, show_default=True, help='Seed of the perturbations.')
-def quickstart(crystal, count, seed):
-    """Label rattled copies of a crystal with pw.x and fit a GAP to them, all recorded in AiiDA."""
+@click.option('--protocol', default='fast', show_default=True, type=click.Choice(['fast', 'precise']),
+              help='Protocol of the study (protocols/study.yaml); precise is the thesis and takes days.')
+@click.option('--crystal', default=None, help='Library crystal to start from (default: the protocol\'s).')
+@click.option('--seed', default=1, show_default=True, help='Seed of every perturbation, MD and selection.')
+def quickstart(protocol, crystal, seed):
+    """Train a GAP with pw.x and gap_fit; with it sample glasses, compute a conductivity with LAMMPS and take a GA
+    step onto the convex hull; write the HTML report. All in AiiDA."""
     from aiida import load_profile, orm
     from aiida.engine import run_get_node
 
-    from aiida_lps.calculations.functions.perturbed_structures import perturbed_structures
-    from aiida_lps.calculations.gap_fit import GapFitCalculation
-    from aiida_lps.potentials.gap import GAP_PRESETS
-    from aiida_lps.structures.crystals import get_crystal
-    from aiida_lps.workflows.labelling import DftLabellingWorkChain
+    from aiida_lps.report.workflows import write_workflow_report
+    from aiida_lps.workflows.study import LpsStudyWorkChain
 
     profile = load_profile()
+    # the direct scheduler warns per job that it cannot limit memory (the computer's memory is only for gap_fit)
+    logging.getLogger('aiida.scheduler').setLevel(logging.ERROR)
+    for handler in logging.getLogger('aiida').handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.addFilter(study_progress)
+    overrides = {'seed': seed, **({'crystal': crystal} if crystal else {})}
+    builder = LpsStudyWorkChain.get_builder_from_protocol(
+        orm.load_code('pw@localhost'), orm.load_code('gap_fit@localhost'), orm.load_code('lmp@localhost'),
+        protocol=protocol, overrides=overrides)
+    click.echo(f'profile {profile.name}: LpsStudyWorkChain, protocol {protocol}; progress lines follow '
+               f'(also: verdi process report)')
     start = time.monotonic()
-    _stage(f'profile {profile.name}: perturbing {crystal} ({count} copies)', start)
-    structures = perturbed_structures(
-        orm.StructureData(ase=get_crystal(crystal)), orm.Int(count), orm.Float(0.1), orm.Float(0.02), orm.Int(seed)
-    )
-
-    _stage(f'DFT labels with pw.x (fast protocol) for {len(structures)} structures', start)
-    builder = DftLabellingWorkChain.get_builder_from_protocol(orm.load_code('pw@localhost'), structures, 'fast')
-    builder.tags = orm.Dict({'crystal': crystal, 'stage': 'quickstart'})
-    labels, labelling = run_get_node(builder)
-    if not labelling.is_finished_ok:
-        raise click.ClickException(f'DftLabellingWorkChain<{labelling.pk}> failed: {labelling.exit_message}')
-
-    _stage(f'fitting a GAP (fast hyperparameters) to {labels["training_set"].num_structures} structures', start)
-    fit_builder = GapFitCalculation.get_builder()
-    fit_builder.code = orm.load_code('gap_fit@localhost')
-    fit_builder.training_set = labels['training_set']
-    fit_builder.parameters = orm.Dict(GAP_PRESETS['fast'])
-    fit, fit_node = run_get_node(fit_builder)
-    if not fit_node.is_finished_ok:
-        raise click.ClickException(f'GapFitCalculation<{fit_node.pk}> failed: {fit_node.exit_message}')
-
-    metrics = fit['metrics']
-    _stage('done', start)
-    click.echo(f'  DftLabellingWorkChain  pk {labelling.pk}  ({labels["summary"]["n_labelled"]} labelled)')
-    click.echo(f'  TrainingSetData        pk {labels["training_set"].pk}')
-    click.echo(f'  GapFitCalculation      pk {fit_node.pk}')
-    click.echo(
-        f'  GapPotentialData       pk {fit["potential"].pk}  (training force RMSE '
-        f'{metrics["force_rmse_eV_per_A"]:.3f} eV/A, energy RMSE {metrics["energy_rmse_meV_per_atom"]:.2f} meV/atom)'
-    )
-    click.echo(f'Inspect with: verdi process show {labelling.pk}; verdi node show {fit["potential"].pk}')
+    results, node = run_get_node(builder)
+    click.echo(f'LpsStudyWorkChain<{node.pk}> finished in {(time.monotonic() - start) / 60:.1f} min: '
+               f'exit {node.exit_status} ({node.exit_message or "ok"})')
+    if 'summary' not in results:
+        raise click.ClickException(f'the study stopped early: verdi process report {node.pk}')
+    summary = results['summary'].get_dict()
+    training = summary['training']
+    click.echo(f'  training      IterativeTrainingWorkChain<{training["pk"]}>: GapPotentialData<{training["potential_pk"]}>'
+               f' after {training["generations"]} generation(s), validation force RMSE '
+               f'{training["validation_force_rmse_eV_per_A"]:.3f} eV/A')
+    for step, process in (('glass', 'GlassSamplingWorkChain'), ('conductivity', 'ArrheniusWorkChain'),
+                          ('composition', 'CompositionSweepWorkChain')):
+        entry = summary[step]
+        click.echo(f'  {step:<13} {process}<{entry["pk"]}>: exit {entry["exit_status"]}'
+                   f'{": " + entry["exit_message"] if entry["exit_message"] else ""}')
+        for line in HEADLINE_LINES[step](entry):
+            click.echo(f'    {line}')
+    report = write_workflow_report(node, Path(f'lps-report-{node.pk}.html'))
+    click.echo(f'report: {report.resolve()}')

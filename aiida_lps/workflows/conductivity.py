@@ -211,6 +211,18 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
                        message='only {n_used} usable temperatures, an Arrhenius fit needs 3; excluded: {excluded}')
 
     @classmethod
+    def md_inputs(cls, inputs: dict, ensemble: bool = False) -> dict:
+        """The ``md`` namespace from protocol inputs (``get_protocol_inputs``); ``ensemble``: several structures."""
+        return {
+            'timestep_fs': orm.Float(inputs['timestep_fs']),
+            'equilibration_ps': orm.Float(inputs['equilibration_ps']),
+            'thermostat_damping_fs': orm.Float(inputs['thermostat_damping_fs']),
+            'production_ps': orm.Float(inputs['production_ps_ensemble' if ensemble else 'production_ps']),
+            'dump_interval_fs': orm.Float(inputs['dump_interval_fs']),
+            'seed': orm.Int(inputs['seed']),
+        }
+
+    @classmethod
     def get_builder_from_protocol(cls, code, structures, potential, temperatures, protocol: str | None = None,
                                   overrides: dict | None = None, options: dict | None = None):
         """Builder for ``structures`` at ``temperatures`` (K) with the ``fast`` or ``precise`` protocol.
@@ -225,20 +237,12 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         inputs = cls.get_protocol_inputs(protocol, overrides)
         if isinstance(structures, orm.StructureData):
             structures = {'structure': structures}
-        production_ps = inputs['production_ps_ensemble'] if len(structures) > 1 else inputs['production_ps']
         builder = cls.get_builder()
         builder.code = code
         builder.structures = structures
         builder.potential = potential
         builder.temperatures = orm.List([float(value) for value in temperatures])
-        builder.md = {
-            'timestep_fs': orm.Float(inputs['timestep_fs']),
-            'equilibration_ps': orm.Float(inputs['equilibration_ps']),
-            'thermostat_damping_fs': orm.Float(inputs['thermostat_damping_fs']),
-            'production_ps': orm.Float(production_ps),
-            'dump_interval_fs': orm.Float(inputs['dump_interval_fs']),
-            'seed': orm.Int(inputs['seed']),
-        }
+        builder.md = cls.md_inputs(inputs, ensemble=len(structures) > 1)
         builder.supercell = {'min_width_A': orm.Float(inputs['min_width_A']), 'min_atoms': orm.Int(inputs['min_atoms'])}
         builder.options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
         return builder

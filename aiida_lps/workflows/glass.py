@@ -303,9 +303,14 @@ class GlassSamplingWorkChain(ProtocolMixin, WorkChain):
         builder.n_formula_units = orm.Int(n_formula_units)
         builder.ensemble_size = orm.Int(inputs['ensemble_size'])
         builder.seed = orm.Int(inputs['seed'])
-        for namespace, settings in PROTOCOL_SETTINGS.items():
-            builder[namespace] = {name: node_type(inputs[name]) for name, node_type in settings.items()}
+        builder.update(cls.protocol_namespaces(inputs))
         return builder
+
+    @staticmethod
+    def protocol_namespaces(inputs: dict) -> dict:
+        """The ``sampling`` and ``analysis`` namespaces from protocol inputs (``get_protocol_inputs``)."""
+        return {namespace: {name: node_type(inputs[name]) for name, node_type in settings.items()}
+                for namespace, settings in PROTOCOL_SETTINGS.items()}
 
     def setup(self):
         """Seeds of the glasses, the requested motif fractions and the reference crystals; report the recipe."""

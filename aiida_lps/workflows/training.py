@@ -40,7 +40,7 @@ from aiida_lps.structures.distortions import phosphorus_pairs
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
 
-__all__ = ('IterativeTrainingWorkChain', 'EXPLORERS', 'stage_verdict')
+__all__ = ('IterativeTrainingWorkChain', 'EXPLORERS', 'stage_message', 'stage_verdict')
 
 #: Keys of a stage definition with their defaults (``None``: required).
 STAGE_DEFAULTS = {
@@ -296,7 +296,7 @@ def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_g
     return None
 
 
-def _stage_message(index: int, stage: dict, labels: set) -> str | None:
+def stage_message(index: int, stage: dict, labels: set) -> str | None:
     """A message naming what is wrong with stage ``index``, or None."""
     unknown = set(stage) - set(STAGE_DEFAULTS)
     if unknown:
@@ -353,7 +353,7 @@ def validate_inputs(inputs, _):
         return 'give either a labelled validation_set or validation_structures to label, not both'
     structures = inputs['structures']
     for index, stage in enumerate(inputs['stages'].get_list()):
-        message = _stage_message(index, stage, set(structures))
+        message = stage_message(index, stage, set(structures))
         if message:
             return message
         labels = stage.get('structures') or list(structures)
