@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+from li2s_cells import FIXED_OCCUPATIONS, li2s
 
 pytest_plugins = ['aiida.tools.pytest_fixtures']
 
@@ -105,8 +106,6 @@ def tiny_gap_xml(tmp_path_factory):
     return folder / 'gap.xml'
 
 
-#: Quantum ESPRESSO settings for the closed-shell Li2S test cells (no smearing needed).
-FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
 #: One generation: a rattled, strained copy of the explored cell is labelled and appended.
 PERTURB_ONCE = {
     'name': 'perturb',
@@ -114,18 +113,6 @@ PERTURB_ONCE = {
     'selector': {'method': 'all'},
     'max_generations': 1,
 }
-
-
-def li2s(seed=None):
-    """Antifluorite Li2S (3 atoms); with a seed rattled and strained."""
-    from aiida import orm
-    from ase.build import bulk
-
-    atoms = bulk('SLi2', 'fluorite', a=5.71)
-    if seed is not None:
-        atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
-        atoms.rattle(0.05, seed=seed)
-    return orm.StructureData(ase=atoms)
 
 
 @pytest.fixture(scope='session')

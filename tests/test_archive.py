@@ -9,23 +9,12 @@ from aiida.engine import run_get_node
 from aiida.manage.caching import enable_caching
 from aiida.tools.archive import import_archive
 from aiida.tools.archive.abstract import get_format
-from ase.build import bulk
+from li2s_cells import FIXED_OCCUPATIONS, li2s_atoms
 
 from aiida_lps import query
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.potentials.gap import GAP_PRESETS
 from aiida_lps.workflows.labelling import DftLabellingWorkChain
-
-FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
-
-
-def li2s_atoms(seed):
-    """Antifluorite Li2S (3 atoms), strained by 1 % per seed unit and rattled."""
-    atoms = bulk('SLi2', 'fluorite', a=5.71)
-    atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
-    atoms.rattle(0.05, seed=seed)
-    return atoms
-
 
 def graph(querybuilder_factory) -> tuple[set, set]:
     """Node UUIDs and links ``(source uuid, target uuid, type, label)`` of a profile or an archive."""

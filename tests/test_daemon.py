@@ -20,12 +20,11 @@ from collections import Counter
 import pytest
 from aiida import orm
 from aiida.engine import submit
-from ase.build import bulk
+from li2s_cells import FIXED_OCCUPATIONS, li2s
 
 SERVICES = {'PostgreSQL': 5432, 'RabbitMQ': 5672}
 POSTGRES_USERS = ('postgres', 'root')
 BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672/'
-FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
 PW_PROCESS_TYPE = 'aiida.calculations:quantumespresso.pw'
 #: Seconds a waiting step may take on a loaded 2-core machine.
 TIMEOUT_S = 240
@@ -126,14 +125,6 @@ async def _delete_broker_entities(profile_uuid: str):
         await channel.queue_delete(f'{prefix}.{LAUNCH_QUEUE}')
         for exchange in (MESSAGE_EXCHANGE, TASK_EXCHANGE):
             await channel.exchange_delete(f'{prefix}.{exchange}')
-
-
-def li2s(seed):
-    """Antifluorite Li2S (3 atoms), strained by 1 % per seed unit and rattled."""
-    atoms = bulk('SLi2', 'fluorite', a=5.71)
-    atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
-    atoms.rattle(0.05, seed=seed)
-    return orm.StructureData(ase=atoms)
 
 
 def pw_calculations() -> list[orm.CalcJobNode]:

@@ -3,12 +3,11 @@ import numpy as np
 import pytest
 from aiida import orm
 from aiida.engine import run_get_node
-from ase.build import bulk
+from li2s_cells import FIXED_OCCUPATIONS, li2s, li2s_atoms
 
 from aiida_lps.sampling.selection import known_configuration_mask
 from aiida_lps.workflows.training import IterativeTrainingWorkChain, stage_verdict
 
-FIXED_OCCUPATIONS = {'pw_base': {'pw': {'parameters': {'SYSTEM': {'occupations': 'fixed'}}}}}
 PERTURB_STAGE = {
     'name': 'perturb',
     'explorers': [{'type': 'perturb', 'count_per_structure': 1, 'rattle_A': 0.1, 'max_strain': 0.02}],
@@ -29,17 +28,8 @@ MD_STAGE = {
 }
 
 
-def _li2s(seed=None):
-    """Antifluorite Li2S (3 atoms); with a seed rattled and strained (a 1-S cell needs strain to vary S-S)."""
-    atoms = bulk('SLi2', 'fluorite', a=5.71)
-    if seed is not None:
-        atoms.set_cell(atoms.cell * (1.0 + 0.01 * seed), scale_atoms=True)
-        atoms.rattle(0.05, seed=seed)
-    return orm.StructureData(ase=atoms)
-
-
 def _odd_lis():
-    atoms = bulk('SLi2', 'fluorite', a=5.71)
+    atoms = li2s_atoms()
     del atoms[2]  # LiS: an odd electron count, which pw.x refuses with fixed occupations
     return orm.StructureData(ase=atoms)
 
@@ -55,11 +45,11 @@ def _pw_structures(node):
 @pytest.mark.requires_codes
 def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_profile, lps_code, pseudo_family):
     builder = IterativeTrainingWorkChain.get_builder_from_protocol(
-        lps_code('pw'), lps_code('gap_fit'), {'li2s': _li2s(), 'lis_odd': _odd_lis()}, lammps_code=lps_code('lmp'),
+        lps_code('pw'), lps_code('gap_fit'), {'li2s': li2s(), 'lis_odd': _odd_lis()}, lammps_code=lps_code('lmp'),
         protocol='fast',
         overrides={'stages': [PERTURB_STAGE], 'labelling_overrides': FIXED_OCCUPATIONS},
-        initial_structures={'li2s_a': _li2s(1), 'li2s_b': _li2s(2), 'lis_c': _odd_lis()},
-        validation_structures={'li2s_v': _li2s(3)},
+        initial_structures={'li2s_a': li2s(1), 'li2s_b': li2s(2), 'lis_c': _odd_lis()},
+        validation_structures={'li2s_v': li2s(3)},
     )
     results, first = run_get_node(builder)
 
@@ -115,8 +105,8 @@ def test_stage_verdict_known_answers():
 def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, pseudo_family):
     def builder(stage, **kwargs):
         return IterativeTrainingWorkChain.get_builder_from_protocol(
-            lps_code('pw'), lps_code('gap_fit'), {'li2s': _li2s()}, protocol='fast', overrides={'stages': [stage]},
-            initial_structures={'li2s_a': _li2s(1)}, **kwargs,
+            lps_code('pw'), lps_code('gap_fit'), {'li2s': li2s()}, protocol='fast', overrides={'stages': [stage]},
+            initial_structures={'li2s_a': li2s(1)}, **kwargs,
         )
 
     with pytest.raises(ValueError, match=r'stage md runs MD: give lammps_code'):
