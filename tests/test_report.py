@@ -15,7 +15,6 @@ from aiida_lps.report.html import (
     format_value,
     from_node,
     node_reference,
-    render_report,
     write_report,
 )
 

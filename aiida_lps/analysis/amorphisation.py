@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from ase import Atoms
 import numpy as np
 
-__all__ = ('CrystallinityProfile', 'crystallinity_profile', 'interface_widths')
+__all__ = ('CrystallinityProfile', 'crystal_glass_transitions', 'crystallinity_profile', 'interface_widths')
 
 
 @dataclass(frozen=True)
@@ -189,20 +189,21 @@ def _crossing_offset(value_before: float, value_after: float, level: float) -> f
     return (value_before - level) / (value_before - value_after)
 
 
-def interface_widths(crystallinity, slice_thickness: float, *, low: float = 0.1, high: float = 0.9) -> np.ndarray:
-    """Widths of the crystal/glass transitions of a periodic F(z) profile (onset to offset).
+def crystal_glass_transitions(crystallinity, *, low: float = 0.1, high: float = 0.9) -> list[tuple[float, float, int]]:
+    """The changes between crystal and glass of a periodic F(z) profile, going round the cell once.
 
     Levels are relative: L = min F + fraction x (max F - min F). Slices at or above the ``high``
     level are crystal, at or below the ``low`` level glass; each change from a crystal run to the
-    next glass run (or back), going round the periodic cell, is one interface, whose width is the
-    distance between the linearly interpolated crossings of the two levels.
+    next glass run (or back) is one transition, which leaves the level of the first phase and reaches
+    that of the second at the linearly interpolated crossings.
 
     :param crystallinity: F(z) on equally spaced slices covering the cell, shape (n_slices,), no NaN.
-    :param slice_thickness: slice spacing, Angstrom.
-    :param low: relative level ending the transition on the glass side.
+    :param low: relative level ending a transition on the glass side.
     :param high: relative level ending it on the crystal side.
-    :return: widths (n_interfaces,), Angstrom, in order of the slice where each transition starts;
-        empty if the profile has no crystal-to-glass change.
+    :return: per transition, in order of the slice where it starts: where it leaves and where it arrives, in
+        slice-index units (slice k at k; beyond n_slices when it wraps round the cell), and the phase it arrives
+        in (1 crystal, -1 glass). Empty if the profile has no crystal-to-glass change.
+    :raises ValueError: for empty (NaN) slices or levels outside 0 <= low < high <= 1.
     """
     profile = np.asarray(crystallinity, dtype=float)
     if np.any(np.isnan(profile)):
@@ -214,12 +215,26 @@ def interface_widths(crystallinity, slice_thickness: float, *, low: float = 0.1,
     state = np.where(profile >= levels[1], 1, np.where(profile <= levels[-1], -1, 0))
     classified = np.flatnonzero(state)
     n_slices = len(profile)
-    widths = []
+    transitions = []
     for start, end in zip(classified, np.roll(classified, -1)):
         if state[start] == state[end]:
             continue
         stop = end if end > start else end + n_slices
         leave = start + _crossing_offset(profile[start], profile[(start + 1) % n_slices], levels[state[start]])
         arrive = stop - 1 + _crossing_offset(profile[(stop - 1) % n_slices], profile[end], levels[state[end]])
-        widths.append((arrive - leave) * slice_thickness)
-    return np.array(widths)
+        transitions.append((float(leave), float(arrive), int(state[end])))
+    return transitions
+
+
+def interface_widths(crystallinity, slice_thickness: float, *, low: float = 0.1, high: float = 0.9) -> np.ndarray:
+    """Widths of the crystal/glass transitions of a periodic F(z) profile (onset to offset), Angstrom.
+
+    :param crystallinity: F(z) on equally spaced slices covering the cell, shape (n_slices,), no NaN.
+    :param slice_thickness: slice spacing, Angstrom.
+    :param low: relative level ending the transition on the glass side (see :func:`crystal_glass_transitions`).
+    :param high: relative level ending it on the crystal side.
+    :return: widths (n_interfaces,), Angstrom, in order of the slice where each transition starts;
+        empty if the profile has no crystal-to-glass change.
+    """
+    transitions = crystal_glass_transitions(crystallinity, low=low, high=high)
+    return np.array([(arrive - leave) * slice_thickness for leave, arrive, _ in transitions], dtype=float)

@@ -53,7 +53,7 @@ from ase.neighborlist import neighbor_list
 import numpy as np
 import scipy.fft
 
-from aiida_lps.analysis.amorphisation import CrystallinityProfile, crystallinity_profile
+from aiida_lps.analysis.amorphisation import CrystallinityProfile, crystal_glass_transitions, crystallinity_profile
 from aiida_lps.analysis.msd import _drift_corrected_selection, tracer_msd
 from aiida_lps.analysis.rdf import PartialRDF
 
@@ -115,12 +115,6 @@ class InterfaceDomains:
         return cls(np.asarray(data['boundaries_A'], dtype=float), np.asarray(data['labels'], dtype=int))
 
 
-def _crossing(index: int, profile: np.ndarray, level: float) -> float:
-    """Slice-index coordinate where the line from slice ``index`` to the next one reaches ``level``."""
-    before, after = profile[index % len(profile)], profile[(index + 1) % len(profile)]
-    return index + (before - level) / (before - after)
-
-
 def crystallinity_domains(crystallinity, slice_thickness: float, *, low: float = 0.1,
                           high: float = 0.9) -> InterfaceDomains:
     """Crystal, interface and glass intervals of a periodic F(z) profile (module docstring).
@@ -131,27 +125,14 @@ def crystallinity_domains(crystallinity, slice_thickness: float, *, low: float =
     :param high: relative level at or above which a slice is crystal.
     :return: the domains; a profile without a crystal-to-glass change is one crystal domain.
     """
-    profile = np.asarray(crystallinity, dtype=float)
-    if np.any(np.isnan(profile)):
-        raise ValueError('F(z) has empty (NaN) slices; use fewer, thicker slices')
-    if not 0.0 <= low < high <= 1.0:
-        raise ValueError(f'need 0 <= low < high <= 1, got low={low}, high={high}')
-    minimum, maximum = profile.min(), profile.max()
-    levels = {CRYSTAL: minimum + high * (maximum - minimum), GLASS: minimum + low * (maximum - minimum)}
-    state = np.where(profile >= levels[CRYSTAL], CRYSTAL, np.where(profile <= levels[GLASS], GLASS, INTERFACE))
-    classified = np.flatnonzero(state != INTERFACE)
-    height = len(profile) * slice_thickness
-    if len(set(state[classified])) < 2:
+    transitions = crystal_glass_transitions(crystallinity, low=low, high=high)
+    height = len(crystallinity) * slice_thickness
+    if not transitions:
         return InterfaceDomains(np.array([0.0, height]), np.array([CRYSTAL]))
-    # walk round the cell from the first classified slice; points are in slice-index units
-    n_slices = len(profile)
-    points, labels = [], []
-    for start, end in zip(classified, np.roll(classified, -1)):
-        if state[start] == state[end]:
-            continue
-        stop = end if end > start else end + n_slices
-        points += [_crossing(start, profile, levels[state[start]]), _crossing(stop - 1, profile, levels[state[end]])]
-        labels += [INTERFACE, state[end]]
+    points, labels = [], []  # leave/arrive points in slice-index units, round the cell from the first transition
+    for leave, arrive, phase in transitions:
+        points += [leave, arrive]
+        labels += [INTERFACE, CRYSTAL if phase == 1 else GLASS]
     centres = (np.array(points) + 0.5) * slice_thickness  # leave/arrive heights, possibly beyond the cell
     return _periodic_intervals(centres, np.array(labels), height)
 

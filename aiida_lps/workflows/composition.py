@@ -34,7 +34,7 @@ from aiida_lps.calculations.functions.li_environment_similarity import li_enviro
 from aiida_lps.calculations.functions.plot_composition_hull_png import plot_composition_hull_png
 from aiida_lps.calculations.functions.plot_hull_similarity_png import plot_hull_similarity_png
 from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.sampling.genetic import REMOVAL_UNITS, GeneticSettings, removal_counts
+from aiida_lps.sampling.genetic import REMOVAL_UNITS, GeneticSettings
 from aiida_lps.structures.crystals import get_crystal, list_crystals
 from aiida_lps.workflows.labelling import closest_pair
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge

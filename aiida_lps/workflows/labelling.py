@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from aiida import orm
-from aiida.engine import ToContext, WorkChain
+from aiida.engine import WorkChain
 from aiida.plugins import GroupFactory
 from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from aiida import orm
 
-from aiida_lps.analysis.soap import SoapParameters, atomic_soap, global_soap, kernel_pca_map
+from aiida_lps.analysis.soap import SoapParameters, global_soap, kernel_pca_map
 from aiida_lps.calculations.functions.atomic_soap_kpca import atomic_soap_kpca
 from aiida_lps.calculations.functions.chemiscope_similarity_map import chemiscope_similarity_map
 from aiida_lps.calculations.functions.global_soap_kpca import global_soap_kpca
