@@ -52,11 +52,13 @@ def quickstart(protocol, crystal, seed):
     step onto the convex hull; write the HTML report. All in AiiDA."""
     from aiida import load_profile, orm
     from aiida.engine import run_get_node
+    from aiida.manage import get_manager
 
     from aiida_lps.report.workflows import write_workflow_report
     from aiida_lps.workflows.study import LpsStudyWorkChain
 
     profile = load_profile()
+    get_manager().get_profile_storage()  # loading the storage reconfigures AiiDA's logging: filter after it
     # the direct scheduler warns per job that it cannot limit memory (the computer's memory is only for gap_fit)
     logging.getLogger('aiida.scheduler').setLevel(logging.ERROR)
     for handler in logging.getLogger('aiida').handlers:
