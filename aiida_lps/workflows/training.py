@@ -28,6 +28,8 @@ from aiida_lps.calculations.functions.evaluate_potential import evaluate_potenti
 from aiida_lps.calculations.functions.perturbed_structures import perturbed_structures
 from aiida_lps.calculations.functions.plot_training_history import plot_training_history_png
 from aiida_lps.calculations.functions.pp_distance_scan import pp_distance_scan_structures
+from aiida_lps.calculations.functions.random_structure_candidates import random_structure_candidates
+from aiida_lps.calculations.functions.relax_with_potential import relax_with_potential
 from aiida_lps.calculations.functions.select_candidates import select_candidates
 from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_snapshots
 from aiida_lps.calculations.gap_fit import GapFitCalculation
@@ -261,8 +263,60 @@ class PPScanExplorer(Explorer):
         return cls.created_structures(launched), {}
 
 
+class RandomSearchExplorer(Explorer):
+    """Random structure search (thesis 5.5): ``n_generated`` random cells of each structure's composition (per-element
+    bond lengths, ``volume_per_atom_A3``), of which the ``n_selected`` most dissimilar by farthest-point sampling on
+    the global SOAP kernel are kept (``random_structure_candidates``); with ``relax_max_steps`` > 0 each is relaxed
+    with the current GAP at fixed cell (GAP-RSS), else labelled as generated."""
+
+    name = 'random_search'
+    defaults = {'n_generated': None, 'n_selected': None, 'formula_unit_choices': [1, 2, 3],
+                'volume_per_atom_A3': 20.0, 'relax_max_steps': 0, 'relax_fmax_eV_per_A': 0.5}
+
+    @classmethod
+    def validate(cls, settings):
+        message = super().validate(settings)
+        if message is None and not 0 < cls.settings(settings)['n_selected'] <= cls.settings(settings)['n_generated']:
+            return 'explorer random_search: need 0 < n_selected <= n_generated'
+        return message
+
+    @classmethod
+    def launch(cls, workchain, structures, settings, potential, seed):
+        launched = {}
+        for index, (label, structure) in enumerate(structures.items()):
+            found = run_calcfunction(
+                random_structure_candidates, f'random_search_{label}',
+                orm.Str(structure.get_ase().get_chemical_formula(empirical=True)), orm.Int(settings['n_generated']),
+                orm.Int(settings['n_selected']), orm.Int(derived_seed(seed, index)),
+                orm.List(list(settings['formula_unit_choices'])), orm.Float(settings['volume_per_atom_A3']),
+            )
+            if settings['relax_max_steps'] == 0:
+                launched[label] = found
+                continue
+            for name, candidate in _created(found).items():
+                if name.startswith('candidate_'):
+                    key = f'{label}_{name.removeprefix("candidate_")}'
+                    launched[key] = run_calcfunction(
+                        relax_with_potential, f'relax_{key}', potential, candidate,
+                        orm.Float(settings['relax_fmax_eV_per_A']), orm.Int(settings['relax_max_steps']))
+        return launched
+
+    @classmethod
+    def collect(cls, workchain, launched, settings):
+        """``random_search_<label>_<rank>``: the selected cells, or their GAP-relaxed structures."""
+        candidates = {}
+        for key, node in launched.items():
+            for name, created in _created(node).items():
+                if name == 'structure':
+                    candidates[f'{cls.name}_{key}'] = created
+                elif name.startswith('candidate_'):
+                    candidates[f'{cls.name}_{key}_{name.removeprefix("candidate_")}'] = created
+        return candidates, {}
+
+
 #: Explorers by the ``type`` of a stage's explorer definition.
-EXPLORERS = {explorer.name: explorer for explorer in (MdExplorer, PerturbExplorer, PPScanExplorer)}
+EXPLORERS = {explorer.name: explorer for explorer in (MdExplorer, PerturbExplorer, PPScanExplorer,
+                                                      RandomSearchExplorer)}
 
 
 def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_generations: int) -> str | None:

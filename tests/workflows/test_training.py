@@ -137,3 +137,31 @@ def test_training_plot_draws_each_series_and_the_per_element_parity(tmp_path):
     labels = [text.get_text() for text in parity_axes.get_legend().get_texts()]
     assert labels == ['Li (0.100 eV/$\\AA$)', 'S (0.300 eV/$\\AA$)']
     assert (tmp_path / 'training.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_random_search_explorer_keeps_dissimilar_cells_and_relaxes_them_with_the_gap(aiida_profile, tiny_gap_xml):
+    from aiida_lps.data.gap_potential import GapPotentialData
+    from aiida_lps.structures.crystals import get_crystal
+    from aiida_lps.workflows.training import RandomSearchExplorer
+
+    assert RandomSearchExplorer.validate({'n_generated': 2, 'n_selected': 3}) == \
+        'explorer random_search: need 0 < n_selected <= n_generated'
+    potential = GapPotentialData(tiny_gap_xml).store()
+    structures = {'li3ps4': orm.StructureData(ase=get_crystal('gamma-Li3PS4'))}
+    found = {}
+    for relax_max_steps in (0, 3):
+        settings = RandomSearchExplorer.settings({'type': 'random_search', 'n_generated': 6, 'n_selected': 2,
+                                                  'formula_unit_choices': [1], 'relax_max_steps': relax_max_steps})
+        assert RandomSearchExplorer.validate(settings) is None
+        launched = RandomSearchExplorer.launch(None, structures, settings, potential, seed=3)
+        found[relax_max_steps], failures = RandomSearchExplorer.collect(None, launched, settings)
+        assert failures == {}
+    assert sorted(found[0]) == ['random_search_li3ps4_0', 'random_search_li3ps4_1']
+    assert sorted(found[3]) == sorted(found[0])
+    for label, relaxed in found[3].items():
+        assert relaxed.get_ase().get_chemical_formula() == 'Li3PS4'
+        assert relaxed.creator.process_label == 'relax_with_potential'
+        generated = relaxed.creator.inputs.structure
+        assert generated.creator.process_label == 'random_structure_candidates'
+        # the same seed draws the same cells: the relaxation started from the unrelaxed candidate
+        np.testing.assert_allclose(generated.get_ase().positions, found[0][label].get_ase().positions)
