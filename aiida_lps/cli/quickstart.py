@@ -1,4 +1,4 @@
-"""``aiida-lps quickstart``: the main job, the whole study on small cells (``LpsStudyWorkChain``, ``fast``) and its report."""
+"""``aiida-lps quickstart``: the main job, the whole study on small cells (``LpsStudyWorkChain``) and its report."""
 import logging
 import time
 from pathlib import Path
@@ -55,7 +55,7 @@ def quickstart(protocol, crystal, seed):
     from aiida.manage import get_manager
 
     from aiida_lps.report.workflows import write_workflow_report
-    from aiida_lps.workflows.study import LpsStudyWorkChain
+    from aiida_lps.workflows.study import STEPS, LpsStudyWorkChain
 
     profile = load_profile()
     get_manager().get_profile_storage()  # loading the storage reconfigures AiiDA's logging: filter after it
@@ -78,12 +78,12 @@ def quickstart(protocol, crystal, seed):
         raise click.ClickException(f'the study stopped early: verdi process report {node.pk}')
     summary = results['summary'].get_dict()
     training = summary['training']
-    click.echo(f'  training      IterativeTrainingWorkChain<{training["pk"]}>: GapPotentialData<{training["potential_pk"]}>'
-               f' after {training["generations"]} generation(s), validation force RMSE '
-               f'{training["validation_force_rmse_eV_per_A"]:.3f} eV/A')
-    for step, process in (('glass', 'GlassSamplingWorkChain'), ('conductivity', 'ArrheniusWorkChain'),
-                          ('composition', 'CompositionSweepWorkChain')):
+    click.echo(f'  training      IterativeTrainingWorkChain<{training["pk"]}>: '
+               f'GapPotentialData<{training["potential_pk"]}> after {training["generations"]} generation(s), '
+               f'validation force RMSE {training["validation_force_rmse_eV_per_A"]:.3f} eV/A')
+    for step in STEPS:
         entry = summary[step]
+        process = orm.load_node(entry['pk']).process_label
         click.echo(f'  {step:<13} {process}<{entry["pk"]}>: exit {entry["exit_status"]}'
                    f'{": " + entry["exit_message"] if entry["exit_message"] else ""}')
         for line in HEADLINE_LINES[step](entry):

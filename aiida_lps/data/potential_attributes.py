@@ -4,7 +4,11 @@ __all__ = ('PotentialAttributesMixin',)
 
 
 class PotentialAttributesMixin:
-    """``species``, ``md5``, ``hyperparameters`` and ``metrics`` of a potential node (set when it is created)."""
+    """``species``, ``md5``, ``hyperparameters`` and ``metrics`` of a potential node (set when it is created), and
+    the check that it covers a structure's species."""
+
+    #: What the potential is, in messages ('GAP', 'SNAP').
+    potential_kind = 'potential'
 
     @property
     def species(self) -> list[str]:
@@ -24,3 +28,10 @@ class PotentialAttributesMixin:
     def metrics(self) -> dict:
         """Training errors of the fit (energy meV/atom, force eV/Angstrom, per element)."""
         return self.base.attributes.get('metrics')
+
+    def check_covers(self, symbols) -> None:
+        """Raise ``ValueError`` naming the species of ``symbols`` that this potential was not trained on."""
+        missing = sorted(set(symbols) - set(self.species))
+        if missing:
+            raise ValueError(f'the {self.potential_kind} potential<{self.pk}> covers {self.species} but the structure '
+                             f'also has {missing}')

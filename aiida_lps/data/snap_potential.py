@@ -16,7 +16,6 @@ from ase.data import atomic_numbers
 from aiida_lps.data.potential_attributes import PotentialAttributesMixin
 from aiida_lps.potentials.snap import read_snapcoeff, read_snapparam, snap_calculator
 
-
 __all__ = ('SnapPotentialData',)
 
 SNAPCOEFF_FILENAME = 'potential.snapcoeff'
@@ -25,6 +24,8 @@ SNAPPARAM_FILENAME = 'potential.snapparam'
 
 class SnapPotentialData(PotentialAttributesMixin, Data):
     """The ``snapcoeff``/``snapparam`` pair of a SNAP with its species, hyperparameters and metrics as attributes."""
+
+    potential_kind = 'SNAP'
 
     def __init__(self, snapcoeff: str, snapparam: str, *, hyperparameters: dict | None = None,
                  metrics: dict | None = None, **kwargs):
@@ -73,14 +74,6 @@ class SnapPotentialData(PotentialAttributesMixin, Data):
     def get_calculator(self):
         """An ASE calculator running this SNAP with LAMMPS's ``pair_style snap`` in-process."""
         return snap_calculator(self.get_snapcoeff(), self.get_snapparam())
-
-    def check_covers(self, symbols) -> None:
-        """Raise ``ValueError`` naming the species of ``symbols`` that this potential was not trained on."""
-        missing = sorted(set(symbols) - set(self.species))
-        if missing:
-            raise ValueError(
-                f'the SNAP potential<{self.pk}> covers {self.species} but the structure also has {missing}'
-            )
 
 
 def _md5(snapcoeff: str, snapparam: str) -> str:

@@ -78,7 +78,7 @@ def training_stages(settings: dict) -> list:
 
 
 def _sub_protocol_message(parameters: dict) -> str | None:
-    """What the training, glass and conductivity work chains would refuse in their protocol settings, or None.
+    """What the training, glass, conductivity and composition work chains would refuse in their settings, or None.
 
     Checked before the study starts, so that a bad setting of a late step does not cost the training.
     """
@@ -142,7 +142,8 @@ HEADLINES = {'glass': _glass_headlines, 'conductivity': _conductivity_headlines,
 
 
 class LpsStudyWorkChain(ProtocolMixin, WorkChain):
-    """Train a GAP on one crystal, sample glasses with it and compute the crystal's Arrhenius conductivity."""
+    """Train a GAP on one crystal; with it sample glasses, compute the crystal's Arrhenius conductivity and sweep its
+    composition onto the convex hull."""
 
     _protocol_file = 'study.yaml'
 
@@ -235,33 +236,30 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
 
     def run_steps(self):
         """Glasses, conductivity and composition sweep with the trained GAP, all at once."""
-        futures = {step: getattr(self, f'_submit_{step}')() for step in STEPS}
-        for number, (step, future) in enumerate(futures.items(), start=2):
-            self.report(f'step {number}/4 {step}: {future.process_label}<{future.pk}> submitted')
+        futures = {}
+        for number, step in enumerate(STEPS, start=2):
+            builder = getattr(self, f'_{step}_builder')()
+            builder.metadata.call_link_label = step
+            futures[step] = self.submit(builder)
+            self.report(f'step {number}/4 {step}: {futures[step].process_label}<{futures[step].pk}> submitted')
         return ToContext(**futures)
 
-    def _submit_glass(self):
+    def _glass_builder(self):
         settings = self._parameters('glass')
-        builder = GlassSamplingWorkChain.get_builder_from_protocol(
+        return GlassSamplingWorkChain.get_builder_from_protocol(
             self.ctx.potential, settings['composition'], protocol=settings['protocol'], overrides=settings['overrides'])
-        builder.metadata.call_link_label = 'glass'
-        return self.submit(builder)
 
-    def _submit_conductivity(self):
+    def _conductivity_builder(self):
         settings = self._parameters('conductivity')
-        builder = ArrheniusWorkChain.get_builder_from_protocol(
+        return ArrheniusWorkChain.get_builder_from_protocol(
             self.inputs.lammps_code, self.ctx.crystal, self.ctx.potential, settings['temperatures_K'],
             protocol=settings['protocol'], overrides=settings['overrides'])
-        builder.metadata.call_link_label = 'conductivity'
-        return self.submit(builder)
 
-    def _submit_composition(self):
+    def _composition_builder(self):
         settings = self._parameters('composition')
-        builder = CompositionSweepWorkChain.get_builder_from_protocol(
+        return CompositionSweepWorkChain.get_builder_from_protocol(
             self.inputs.pw_code, self.ctx.crystal, self.ctx.potential, settings['n_steps'],
             protocol=settings['protocol'], overrides=settings['overrides'])
-        builder.metadata.call_link_label = 'composition'
-        return self.submit(builder)
 
     def inspect_steps(self):
         """Per step: pk, exit status and message and the headline numbers; a failed step is named, not fatal."""

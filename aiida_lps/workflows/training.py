@@ -276,7 +276,8 @@ class RandomSearchExplorer(Explorer):
     @classmethod
     def validate(cls, settings):
         message = super().validate(settings)
-        if message is None and not 0 < cls.settings(settings)['n_selected'] <= cls.settings(settings)['n_generated']:
+        counts = cls.settings(settings)
+        if message is None and not 0 < counts['n_selected'] <= counts['n_generated']:
             return 'explorer random_search: need 0 < n_selected <= n_generated'
         return message
 
