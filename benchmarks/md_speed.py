@@ -8,13 +8,20 @@ rattled copies of the cell (evaluation speed does not depend on the labels):
 - ``GAP thesis SOAP``: the thesis Table-1 descriptors (2-body 5.5 A; SOAP 6.0 A, n_max 9, l_max 3, atom_sigma
   0.7 A), with ``--gap-sparse`` sparse points per species instead of 2000 (the training cells hold fewer P
   environments; fewer sparse points make the GAP slightly faster, so the ratios are lower bounds);
+- ``GAP soap_turbo``: the same with QUIP's soap_turbo descriptor (``SOAP_TURBO_DEFAULTS``: 6.0/5.5 A cutoffs,
+  alpha_max 9, l_max 3) instead of SOAP, and the same sparse points;
 - ``GAP fast``: the ``fast`` preset of the tests and demos;
 - ``SNAP 2J=6`` (and ``2J=8``): ``aiida_lps.potentials.snap`` defaults, 5 A cutoff.
 
 quippy rows time ``get_forces`` on the same cell in this Python process (1 thread).
 
+With ``--training-set PK --validation-set PK`` (``TrainingSetData`` nodes of the default AiiDA profile, e.g. the
+outputs of an ``IterativeTrainingWorkChain``) every potential is fitted to those DFT labels instead, and the table
+adds each potential's energy and force RMSE on the validation set: speed and accuracy of GAP (SOAP and
+soap_turbo) and SNAP side by side.
+
 Run from the repository root with the project's environment:
-``OMP_NUM_THREADS=1 python benchmarks/md_speed.py [--ranks 1 2]``.
+``OMP_NUM_THREADS=1 python benchmarks/md_speed.py [--ranks 1 2] [--training-set PK --validation-set PK]``.
 """
 from __future__ import annotations
 
@@ -62,6 +69,30 @@ def morse_frames(cell, count: int, seed: int) -> list:
         atoms.arrays['forces'] = atoms.get_forces()
         frames.append(atoms)
     return frames
+
+
+def dft_frames(pk: int) -> list:
+    """The configurations of the ``TrainingSetData`` ``pk`` with their labels in ``info``/``arrays``."""
+    from aiida import load_profile, orm
+
+    from aiida_lps.data.training_set import with_plain_labels
+
+    load_profile()
+    return with_plain_labels(orm.load_node(pk).to_atoms(), stress_key=None)
+
+
+def validation_metrics(frames, calculator) -> dict:
+    """Energy (meV/atom) and force (eV/Angstrom) RMSE of ``calculator`` on labelled ``frames`` (info/arrays)."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    from aiida_lps.potentials.evaluate import metrics_against_labels
+
+    labelled = []
+    for atoms in frames:
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, energy=atoms.info['energy'], forces=atoms.arrays['forces'])
+        labelled.append(copy)
+    return metrics_against_labels(labelled, calculator)
 
 
 def fit_gap(frames, overrides: dict, folder: pathlib.Path) -> tuple[pathlib.Path, str]:
@@ -131,15 +162,22 @@ def quippy_speed(cell, xml: pathlib.Path, label: str, calls: int) -> dict:
     return _speeds(time.perf_counter() - start, time.process_time() - start_cpu, calls, len(atoms))
 
 
-def run_all(cell, frames, arguments, work: pathlib.Path) -> list[tuple]:
-    """Fit the potentials in ``work`` and time each; rows of (name, engine, ranks, speeds)."""
+def run_all(cell, frames, arguments, work: pathlib.Path, validation=None) -> tuple[list[tuple], dict]:
+    """Fit the potentials in ``work`` and time each: rows of (name, engine, ranks, speeds), and per potential
+    its metrics on the labelled ``validation`` frames (if given)."""
     thesis = {'soap': {'n_sparse': arguments.gap_sparse}, 'two_body': {'n_sparse': 20}}
     gaps = {
         'GAP thesis SOAP': fit_gap(frames, thesis, work / 'gap_thesis'),
+        'GAP soap_turbo': fit_gap(frames, {'soap': None, 'soap_turbo': {'n_sparse': arguments.gap_sparse},
+                                           'two_body': {'n_sparse': 20}}, work / 'gap_soap_turbo'),
         'GAP fast': fit_gap(frames, GAP_PRESETS['fast'], work / 'gap_fast'),
     }
-    rows = []
+    rows, accuracy = [], {}
     for name, (xml, label) in gaps.items():
+        if validation:
+            from quippy.potential import Potential
+
+            accuracy[name] = validation_metrics(validation, Potential(f'IP GAP label={label}', param_filename=str(xml)))
         commands = quip_pair_commands('gap.xml', label, NUMBERS)
         for ranks in arguments.ranks:
             rows.append((name, 'LAMMPS', ranks, lammps_speed(
@@ -152,6 +190,8 @@ def run_all(cell, frames, arguments, work: pathlib.Path) -> list[tuple]:
             print(f'  {name} (quippy): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
     for twojmax in arguments.twojmax:
         model = fit_snap(frames, {'twojmax': twojmax})
+        if validation:
+            accuracy[f'SNAP 2J={twojmax}'] = validation_metrics(validation, model.calculator())
         files = {'potential.snapcoeff': model.snapcoeff().encode(), 'potential.snapparam': model.snapparam().encode()}
         commands = snap_pair_commands('potential.snapcoeff', 'potential.snapparam', SPECIES)
         for ranks in arguments.ranks:
@@ -159,11 +199,11 @@ def run_all(cell, frames, arguments, work: pathlib.Path) -> list[tuple]:
             rows.append((name, 'LAMMPS', ranks, lammps_speed(
                 cell, commands, files, arguments.snap_steps, ranks, work / f'snap{twojmax}_{ranks}')))
             print(f'  {name} (LAMMPS, {ranks} rank(s)): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
-    return rows
+    return rows, accuracy
 
 
-def print_table(rows: list[tuple]) -> None:
-    """The speeds with their ratios to GAP thesis SOAP in LAMMPS at the same number of ranks."""
+def print_table(rows: list[tuple], accuracy: dict) -> None:
+    """The speeds with their ratios to GAP thesis SOAP in LAMMPS at the same number of ranks, then the accuracy."""
     reference = {ranks: speed for name, engine, ranks, speed in rows
                  if name == 'GAP thesis SOAP' and engine == 'LAMMPS'}
     header = (f'{"potential":<18}{"engine":<8}{"ranks":>6}{"atoms":>7}{"steps":>7}{"wall/s":>9}{"CPU/s":>9}'
@@ -177,6 +217,12 @@ def print_table(rows: list[tuple]) -> None:
     print('\nx GAP: ratio to GAP thesis SOAP in LAMMPS with the same number of ranks (quippy rows: 1 rank). '
           'atom-steps/CPU-s divides by the CPU time of all ranks (LAMMPS\'s "% CPU use" of the loop), so it is not '
           f'distorted by other jobs; load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores')
+    if accuracy:
+        print(f'\n{"potential":<18}{"val E meV/atom":>16}{"val F eV/A":>12}  F by element (eV/A)')
+        for name, metrics in accuracy.items():
+            elements = ', '.join(f'{symbol} {value:.3f}' for symbol, value in metrics['force_rmse_by_element'].items())
+            print(f'{name:<18}{metrics["energy_rmse_meV_per_atom"]:>16.1f}{metrics["force_rmse_eV_per_A"]:>12.3f}  '
+                  f'{elements}')
 
 
 def main(argv=None) -> None:
@@ -188,14 +234,23 @@ def main(argv=None) -> None:
     parser.add_argument('--gap-sparse', type=int, default=50, help='SOAP sparse points per species of the GAP')
     parser.add_argument('--quippy-calls', type=int, default=3, help='force calls timed for quippy (0: skip)')
     parser.add_argument('--twojmax', type=int, nargs='+', default=[6, 8], help='SNAP 2J values')
+    parser.add_argument('--training-set', type=int, help='pk of a TrainingSetData to fit every potential to')
+    parser.add_argument('--validation-set', type=int, help='pk of a TrainingSetData for the accuracy columns')
     arguments = parser.parse_args(argv)
+    if (arguments.training_set is None) != (arguments.validation_set is None):
+        parser.error('give both --training-set and --validation-set, or neither')
 
     cell = benchmark_cell(tuple(arguments.repeat))
-    frames = morse_frames(cell, count=2, seed=1)
+    if arguments.training_set is None:
+        frames, validation = morse_frames(cell, count=2, seed=1), None
+    else:
+        frames, validation = dft_frames(arguments.training_set), dft_frames(arguments.validation_set)
+        print(f'fitted to TrainingSetData<{arguments.training_set}> ({len(frames)} configurations), validated on '
+              f'TrainingSetData<{arguments.validation_set}> ({len(validation)})', flush=True)
     print(f'{len(cell)}-atom beta-Li3PS4 {"x".join(map(str, arguments.repeat))} supercell', flush=True)
     with tempfile.TemporaryDirectory(prefix='lps-md-speed-') as scratch:
-        rows = run_all(cell, frames, arguments, pathlib.Path(scratch))
-    print_table(rows)
+        rows, accuracy = run_all(cell, frames, arguments, pathlib.Path(scratch), validation)
+    print_table(rows, accuracy)
 
 
 if __name__ == '__main__':

@@ -1,12 +1,14 @@
-"""Arrhenius conductivity of gamma-Li3PS4 at three temperatures with a GAP of the profile (short runs).
+"""Arrhenius conductivity of gamma-Li3PS4 with a potential of the profile: short GAP runs or long SNAP runs.
 
-Run: verdi run examples/arrhenius_li3ps4.py [GAP_PK]
+Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK]
 
-Without GAP_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
-This demonstrates the workflow; it is not a converged result. The runs last picoseconds, where the
-thesis's ``precise`` protocol uses nanoseconds. A GAP fitted to a handful of rattled crystals is not a
-trained LPS model either. If its MD lets the PS4 framework fall apart, or heats the NVE runs far above their
-temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
+Without POTENTIAL_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
+With a GAP: three temperatures on the 16-atom cell, 0.5 ps NVT and 5 ps NVE each (minutes). With the pk of a
+SnapPotentialData (the fast potential, docs/fast_potential.md): four temperatures on a 128-atom supercell,
+10 ps NVT and 50 ps NVE each.
+This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
+with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
+their temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
 exit 410 or 411 and says why.
 """
 import sys
@@ -16,16 +18,21 @@ from aiida import orm
 from aiida.engine import run_get_node
 
 from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.structures.crystals import get_crystal
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 
-TEMPERATURES_K = [600.0, 800.0, 1000.0]
-#: The ``fast`` protocol (2 fs steps, frames every 20 fs) on the 16-atom cell, 0.5 ps NVT and 5 ps NVE per run.
-SHORT_RUNS = {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16}
+#: Per potential kind: temperatures (K) and overrides of the ``fast`` protocol (2 fs steps, frames every 20 fs).
+SETTINGS = {
+    GapPotentialData: ([600.0, 800.0, 1000.0], {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16}),
+    SnapPotentialData: ([600.0, 800.0, 1000.0, 1200.0],
+                        {'equilibration_ps': 10.0, 'production_ps': 50.0, 'min_atoms': 128,
+                         'dump_interval_fs': 100.0}),
+}
 
 
 def load_potential(arguments):
-    """The GapPotentialData given by pk on the command line, else the newest one in the profile."""
+    """The GAP or SNAP given by pk on the command line, else the newest GapPotentialData in the profile."""
     if arguments:
         return orm.load_node(int(arguments[0]))
     query = orm.QueryBuilder().append(GapPotentialData, tag='gap').order_by({'gap': {'ctime': 'desc'}})
@@ -36,13 +43,14 @@ def load_potential(arguments):
 
 
 potential = load_potential(sys.argv[1:])
+temperatures, overrides = SETTINGS[type(potential)]
 structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
 builder = ArrheniusWorkChain.get_builder_from_protocol(
-    orm.load_code('lmp@localhost'), structure, potential, TEMPERATURES_K, protocol='fast', overrides=SHORT_RUNS)
+    orm.load_code('lmp@localhost'), structure, potential, temperatures, protocol='fast', overrides=overrides)
 
 start = time.monotonic()
 results, node = run_get_node(builder)
-print(f'ArrheniusWorkChain<{node.pk}> with GapPotentialData<{potential.pk}>: exit {node.exit_status} '
+print(f'ArrheniusWorkChain<{node.pk}> with {type(potential).__name__}<{potential.pk}>: exit {node.exit_status} '
       f'({node.exit_message or "ok"}) after {time.monotonic() - start:.0f} s')
 for conductivity in sorted(results.get('conductivities', {}).values(), key=lambda node: node['temperature_K']):
     head = f'  {conductivity["temperature_K"]:g} K (NVE mean {conductivity["production_temperature_K"]:.0f} K): '

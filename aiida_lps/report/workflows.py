@@ -87,6 +87,9 @@ def training_section(workflow: orm.WorkflowNode) -> Section:
     if content is not None:
         table, source = content
         section.tables.append(_generations_table(workflow, table['generations'], source))
+        snap_rows = [row for row in table['generations'] if 'rmse_snap' in row]
+        if snap_rows:
+            section.tables.append(_snap_table(workflow, snap_rows, source))
         section.tables.append(Table('Why each stage stopped', ('stage', 'verdict', 'reason', 'last generation'), [
             (name, from_node(outcome['verdict'], source), from_node(outcome['reason'], source),
              from_node(outcome['last_generation'], source))
@@ -124,6 +127,26 @@ def _generations_table(workflow: orm.WorkflowNode, generations: list, source: So
         ))
     return Table('RMSE per generation (E: energy RMSE, meV/atom; F: force RMSE, eV/Å)', GENERATION_COLUMNS,
                  rows)
+
+
+def _snap_table(workflow: orm.WorkflowNode, generations: list, source: Source) -> Table:
+    """The SNAP fitted alongside each GAP (``snap_parameters``) next to that GAP, on the same sets."""
+    rows = []
+    for row in generations:
+        rmse, snap = row.get('rmse', {}), row['rmse_snap']
+        potential = _linked(workflow.outputs, f'generations.gen_{row["generation"]}.snap_potential')
+        rows.append((
+            from_node(row['generation'], source),
+            from_node(rmse.get('train', {}).get('force_rmse_eV_per_A'), source),
+            from_node(snap['train'].get('force_rmse_eV_per_A'), source),
+            from_node(rmse.get('validation', {}).get('force_rmse_eV_per_A'), source),
+            from_node(snap.get('validation', {}).get('force_rmse_eV_per_A'), source),
+            from_node(snap.get('validation', {}).get('energy_rmse_meV_per_atom'), source),
+            MISSING if potential is None else node_reference(_source(potential)),
+        ))
+    columns = ('gen.', 'train F, GAP', 'train F, SNAP', 'validation F, GAP', 'validation F, SNAP',
+               'validation E, SNAP', 'SNAP of the generation')
+    return Table('Fast SNAP fitted alongside each GAP (E: meV/atom; F: eV/Å)', columns, rows)
 
 
 # ---------------------------------------------------------------------------------------------------- glass

@@ -1,4 +1,4 @@
-"""``ArrheniusWorkChain`` (``lps.conductivity.arrhenius``): ionic conductivity and activation energy from GAP MD.
+"""``ArrheniusWorkChain`` (``lps.conductivity.arrhenius``): conductivity and activation energy from GAP or SNAP MD.
 
 For every structure (one crystal, or an ensemble of glasses) and every temperature one ``LammpsMdCalculation`` runs
 NVT (Nose-Hoover) equilibration followed by NVE production (thesis section 6; SPEC section 5); all runs are
@@ -26,7 +26,7 @@ from aiida_lps.calculations.functions.conductivity_at_temperature import (
 )
 from aiida_lps.calculations.functions.replicate_structure import replicate_structure
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import POTENTIAL_TYPES
 from aiida_lps.structures.supercells import supercell_repetitions
 from aiida_lps.workflows.protocols import ProtocolMixin
 
@@ -127,7 +127,8 @@ def _validate_species(inputs):
         symbols = set(structure.get_symbols_set())
         missing = sorted(symbols - covered)
         if missing:
-            return (f'structure `{label}` contains {missing}, which the GAP potential<{inputs["potential"].pk}> '
+            return (f'structure `{label}` contains {missing}, which the {inputs["potential"].potential_kind} '
+                    f'potential<{inputs["potential"].pk}> '
                     f'(species {sorted(covered)}) was not trained on: use a potential that covers them')
         if mobile not in symbols:
             return f'structure `{label}` has no {mobile} atoms (species {sorted(symbols)}): check mobile_species'
@@ -147,19 +148,20 @@ def _validate_fit_window(inputs):
 
 
 class ArrheniusWorkChain(ProtocolMixin, WorkChain):
-    """Conductivity per temperature and the Arrhenius E_A (eV) and sigma(300 K) (S/cm) from GAP MD in LAMMPS."""
+    """Conductivity per temperature and the Arrhenius E_A (eV) and sigma(300 K) (S/cm) from MD in LAMMPS."""
 
     _protocol_file = 'conductivity.yaml'
 
     @classmethod
     def define(cls, spec):
         super().define(spec)
-        spec.input('code', valid_type=orm.AbstractCode, help='LAMMPS (lmp) with pair_style quip.')
+        spec.input('code', valid_type=orm.AbstractCode, help='LAMMPS (lmp) with pair_style quip (GAP) and snap.')
         spec.input_namespace(
             'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
             help='One structure or an ensemble (label -> structure, Angstrom); smaller ones are replicated.',
         )
-        spec.input('potential', valid_type=GapPotentialData, help='The GAP driving every MD run.')
+        spec.input('potential', valid_type=POTENTIAL_TYPES,
+                   help='The GAP or the fast SNAP (docs/fast_potential.md) driving every MD run.')
         spec.input('temperatures', valid_type=orm.List, validator=validate_temperatures,
                    help='MD temperatures, K; at least three.')
         spec.input_namespace('md', help='MD settings, the same for every run.', validator=validate_md)

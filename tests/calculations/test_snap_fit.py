@@ -12,6 +12,7 @@ from aiida_lps.calculations.functions.predict_with_potential import predict_with
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
+from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 
 
 @pytest.fixture
@@ -103,3 +104,22 @@ def test_species_outside_the_snap_are_refused(fitted_snap, lps_code):
     builder = _md_builder(lps_code('lmp'), outputs['potential'], orm.StructureData(ase=atoms))
     with pytest.raises(ValueError, match=r"the structure contains \['Na'\], which the SNAP potential"):
         run_get_node(builder)
+
+
+@pytest.mark.requires_codes
+def test_arrhenius_workchain_runs_its_md_with_a_snap(fitted_snap, lps_code):
+    _, outputs, _ = fitted_snap
+    atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
+    atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 3)
+    builder = ArrheniusWorkChain.get_builder_from_protocol(
+        lps_code('lmp'), orm.StructureData(ase=atoms), outputs['potential'], [1500.0, 2000.0, 2500.0],
+        protocol='fast', overrides={'equilibration_ps': 0.06, 'thermostat_damping_fs': 50.0, 'production_ps': 0.4,
+                                    'dump_interval_fs': 20.0, 'min_width_A': 0.0, 'min_atoms': 8})
+    results, node = run_get_node(builder)
+    md_runs = [child for child in node.called if child.process_type == 'aiida.calculations:lps.lammps_md']
+    assert len(md_runs) == 3
+    for child in md_runs:
+        assert child.is_finished_ok, child.exit_message
+        assert child.inputs.potential.uuid == outputs['potential'].uuid
+        assert 'pair_style snap' in child.base.repository.get_object_content('md.in')
+    assert sorted(results['conductivities']) == ['T1500K', 'T2000K', 'T2500K']

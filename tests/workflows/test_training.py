@@ -47,7 +47,8 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
     builder = IterativeTrainingWorkChain.get_builder_from_protocol(
         lps_code('pw'), lps_code('gap_fit'), {'li2s': li2s(), 'lis_odd': _odd_lis()}, lammps_code=lps_code('lmp'),
         protocol='fast',
-        overrides={'stages': [PERTURB_STAGE], 'labelling_overrides': FIXED_OCCUPATIONS},
+        overrides={'stages': [PERTURB_STAGE], 'labelling_overrides': FIXED_OCCUPATIONS,
+                   'snap_parameters': {'twojmax': 2}},
         initial_structures={'li2s_a': li2s(1), 'li2s_b': li2s(2), 'lis_c': _odd_lis()},
         validation_structures={'li2s_v': li2s(3)},
     )
@@ -70,6 +71,10 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
     assert set(results['generations']) == {'gen_0', 'gen_1', 'gen_2'}
     assert results['generations']['gen_2']['potential'].uuid == results['potential'].uuid
     assert results['plot'].get_content(mode='rb')[:8] == b'\x89PNG\r\n\x1a\n'
+    # a SNAP was fitted alongside every GAP and evaluated on the same validation set
+    assert all(row['rmse_snap']['validation']['n_structures'] == 1 for row in table)
+    assert results['generations']['gen_2']['snap_potential'].uuid == results['snap_potential'].uuid
+    assert results['snap_potential'].base.attributes.get('twojmax') == 2
     report = '\n'.join(log.message for log in orm.Log.collection.get_logs_for(first))
     assert 'gen 1: 1 labelled, 1 failed; excluded `perturb_lis_odd_0`' in report
     assert 'gen 2: 2 candidates' in report and 'validation 0.' in report
@@ -103,12 +108,21 @@ def test_stage_verdict_known_answers():
 
 
 def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, pseudo_family):
-    def builder(stage, **kwargs):
+    def builder(stage, overrides_extra=None, **kwargs):
         return IterativeTrainingWorkChain.get_builder_from_protocol(
-            lps_code('pw'), lps_code('gap_fit'), {'li2s': li2s()}, protocol='fast', overrides={'stages': [stage]},
+            lps_code('pw'), lps_code('gap_fit'), {'li2s': li2s()}, protocol='fast',
+            overrides={'stages': [stage], **(overrides_extra or {})},
             initial_structures={'li2s_a': li2s(1)}, **kwargs,
         )
 
+    with pytest.raises(ValueError, match=r"snap_parameters: unknown SNAP hyperparameter 'twojmx'"):
+        run_get_node(builder(PERTURB_STAGE, overrides_extra={'snap_parameters': {'twojmx': 6}}))
+    snap_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'snap'}]}
+    with pytest.raises(ValueError, match=r'stage md runs MD with the SNAP: give snap_parameters'):
+        run_get_node(builder(snap_md, lammps_code=lps_code('lmp')))
+    wrong_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'pod'}]}
+    with pytest.raises(ValueError, match=r'explorer md: potential must be "gap" or "snap", got \'pod\''):
+        run_get_node(builder(wrong_md, lammps_code=lps_code('lmp')))
     with pytest.raises(ValueError, match=r'stage md runs MD: give lammps_code'):
         run_get_node(builder(MD_STAGE))
     with pytest.raises(ValueError, match=r"unknown explorer type 'rss'"):
