@@ -135,6 +135,11 @@ def test_report_of_a_finished_training_run_opens_in_chromium(training_run, tmp_p
     gaps = [row[11]['text'] for row in rows]
     assert gaps == [f'GapPotentialData {potential.pk} ({potential.uuid[:8]}…)' for potential in (
         training_run.outputs.generations.gen_0.potential, training_run.outputs.generations.gen_1.potential)]
+    snap_rows = page.table('Fast SNAP fitted alongside each GAP')
+    assert [row[4]['text'] for row in snap_rows] == [
+        format_value(row['rmse_snap']['validation']['force_rmse_eV_per_A']) for row in generations]
+    snap = training_run.outputs.snap_potential
+    assert snap_rows[-1][6]['text'] == f'SnapPotentialData {snap.pk} ({snap.uuid[:8]}…)'
     outputs = {row[0]['text']: row[1] for row in page.table('Outputs')}
     assert outputs['training set: configurations']['text'] == str(training_run.outputs.training_set.num_structures)
     assert outputs['validation set: configurations']['attrs']['data-pk'] == str(training_run.outputs.validation_set.pk)
