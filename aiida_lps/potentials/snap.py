@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from ase.data import atomic_numbers
 
+from aiida_lps.potentials.gap import force_dependent_sigma
 from aiida_lps.potentials.lammps_input import snap_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator, load_configuration, open_lammps
 
@@ -45,7 +46,10 @@ __all__ = (
 #: ``weights`` the dimensionless neighbour weights w_J that tell elements apart. ``rfac0`` and ``rmin0``
 #: (Angstrom) are LAMMPS's defaults of the angular mapping. ``energy_sigma_eV_per_atom`` and
 #: ``force_sigma_eV_per_A`` are the GAP's regularisation values (thesis Table 1); ``virial_sigma_eV_per_atom``
-#: None leaves stresses out of the fit, as for the GAP. ``ridge`` is dimensionless.
+#: None leaves stresses out of the fit, as for the GAP. ``force_sigma`` ({"sigma_min", "c", "a"}, thesis eq. 16 as
+#: for the GAP) replaces ``force_sigma_eV_per_A`` by a per-atom sigma that grows with the DFT force, so a few
+#: close-contact configurations with forces of tens of eV/Angstrom do not dominate the fit. ``ridge`` is
+#: dimensionless.
 DEFAULT_SNAP_HYPERPARAMETERS = {
     'twojmax': 6,
     'rcutfac': 1.0,
@@ -56,8 +60,10 @@ DEFAULT_SNAP_HYPERPARAMETERS = {
     'energy_sigma_eV_per_atom': 0.01,
     'force_sigma_eV_per_A': 0.1,
     'virial_sigma_eV_per_atom': None,
+    'force_sigma': None,
     'ridge': 1.0e-8,
 }
+FORCE_SIGMA_KEYS = {'sigma_min', 'c', 'a'}
 
 SNAPPARAM_FLAGS = {'bzeroflag': 1, 'quadraticflag': 0, 'switchflag': 1}
 SNAPPARAM_REAL_KEYS = ('rcutfac', 'rfac0', 'rmin0', 'sinner', 'dinner')
@@ -77,6 +83,10 @@ def merge_snap_hyperparameters(overrides: dict | None = None, species: Sequence[
     if int(merged['twojmax']) != merged['twojmax'] or merged['twojmax'] < 0:
         raise ValueError(f'twojmax must be a non-negative integer, got {merged["twojmax"]}')
     merged['twojmax'] = int(merged['twojmax'])
+    if merged['force_sigma'] is not None and (not isinstance(merged['force_sigma'], dict)
+                                             or set(merged['force_sigma']) - FORCE_SIGMA_KEYS):
+        raise ValueError(f'force_sigma must be a dict with keys among {sorted(FORCE_SIGMA_KEYS)} (thesis eq. 16), '
+                         f'got {merged["force_sigma"]!r}')
     for key in ('radii_A', 'weights'):
         missing = sorted(set(species or ()) - set(merged[key]))
         if missing:
@@ -283,8 +293,8 @@ def weighted_system(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The weighted design matrix and target vector of the least-squares fit.
 
-    Energy rows are divided by (n_atoms sigma_E), force rows by sigma_F, virial rows (only for frames with a
-    stress, and only when ``virial_sigma_eV_per_atom`` is set) by (n_atoms sigma_V).
+    Energy rows are divided by (n_atoms sigma_E), force rows by sigma_F (per atom with ``force_sigma``), virial
+    rows (only for frames with a stress, and only when ``virial_sigma_eV_per_atom`` is set) by (n_atoms sigma_V).
 
     :param frames: ``ase.Atoms`` whose calculators hold energy (eV), forces (eV/Angstrom), optionally stress.
     :return: ``matrix`` (n_rows, n_columns) and ``target`` (n_rows,).
@@ -297,8 +307,13 @@ def weighted_system(
         n_atoms = len(atoms)
         matrices.append(rows.energy[None, :] / (n_atoms * sigma_e))
         targets.append([atoms.get_potential_energy() / (n_atoms * sigma_e)])
-        matrices.append(rows.forces / sigma_f)
-        targets.append(atoms.get_forces().ravel() / sigma_f)
+        forces = atoms.get_forces()
+        if hyperparameters['force_sigma']:
+            sigma = np.repeat(force_dependent_sigma(forces, **hyperparameters['force_sigma']), 3)
+        else:
+            sigma = np.full(forces.size, sigma_f)
+        matrices.append(rows.forces / sigma[:, None])
+        targets.append(forces.ravel() / sigma)
         if sigma_v and 'stress' in atoms.calc.results:
             virial = -atoms.calc.results['stress'] * atoms.get_volume()  # Voigt, eV
             matrices.append(rows.virial / (n_atoms * sigma_v))

@@ -14,7 +14,9 @@ from aiida_lps.potentials.snap import (
     n_bispectrum_components,
     read_snapcoeff,
     snap_descriptors,
+    weighted_system,
 )
+from aiida_lps.potentials.gap import force_dependent_sigma
 
 
 def _tilted(atoms):
@@ -102,6 +104,19 @@ def test_stresses_enter_the_fit_when_weighted(morse_labelled_frames):
         return float(np.sqrt(np.mean(np.square(errors))))
 
     assert stress_rmse(with_stress) < stress_rmse(without)
+
+
+def test_force_dependent_sigma_weights_each_atom(morse_labelled_frames):
+    frames = morse_labelled_frames(count=2, seed=6)
+    settings = merge_snap_hyperparameters({'force_sigma': {'sigma_min': 0.01, 'c': 0.1, 'a': 0.01}})
+    descriptors = snap_descriptors(frames, ['Li', 'P', 'S'], settings)
+    matrix, target = weighted_system(frames, descriptors, settings)
+    n_atoms = len(frames[0])
+    sigma = np.repeat(force_dependent_sigma(frames[0].get_forces(), 0.01, 0.1, 0.01), 3)
+    np.testing.assert_allclose(matrix[1:1 + 3 * n_atoms], descriptors[0].forces / sigma[:, None])
+    np.testing.assert_allclose(target[1:1 + 3 * n_atoms], frames[0].get_forces().ravel() / sigma)
+    with pytest.raises(ValueError, match='force_sigma must be a dict with keys among'):
+        merge_snap_hyperparameters({'force_sigma': {'sigma': 0.1}})
 
 
 def test_snap_files_round_trip(morse_model):
