@@ -9,7 +9,7 @@ rattled copies of the cell (evaluation speed does not depend on the labels):
   0.7 A), with ``--gap-sparse`` sparse points per species instead of 2000 (the training cells hold fewer P
   environments; fewer sparse points make the GAP slightly faster, so the ratios are lower bounds);
 - ``GAP soap_turbo``: the same with QUIP's soap_turbo descriptor (``SOAP_TURBO_DEFAULTS``: 6.0/5.5 A cutoffs,
-  alpha_max 9, l_max 3) instead of SOAP, and the same sparse points;
+  alpha_max 8, l_max 3) instead of SOAP, and the same sparse points;
 - ``GAP fast``: the ``fast`` preset of the tests and demos;
 - ``SNAP 2J=6`` (and ``2J=8``): ``aiida_lps.potentials.snap`` defaults, 5 A cutoff.
 
@@ -81,18 +81,23 @@ def dft_frames(pk: int) -> list:
     return with_plain_labels(orm.load_node(pk).to_atoms(), stress_key=None)
 
 
-def validation_metrics(frames, calculator) -> dict:
-    """Energy (meV/atom) and force (eV/Angstrom) RMSE of ``calculator`` on labelled ``frames`` (info/arrays)."""
+def with_calculators(frames) -> list:
+    """Copies of ``frames`` whose labels (``info['energy']``, ``arrays['forces']``) sit in a calculator."""
     from ase.calculators.singlepoint import SinglePointCalculator
-
-    from aiida_lps.potentials.evaluate import metrics_against_labels
 
     labelled = []
     for atoms in frames:
         copy = atoms.copy()
         copy.calc = SinglePointCalculator(copy, energy=atoms.info['energy'], forces=atoms.arrays['forces'])
         labelled.append(copy)
-    return metrics_against_labels(labelled, calculator)
+    return labelled
+
+
+def validation_metrics(frames, calculator) -> dict:
+    """Energy (meV/atom) and force (eV/Angstrom) RMSE of ``calculator`` on labelled ``frames`` (info/arrays)."""
+    from aiida_lps.potentials.evaluate import metrics_against_labels
+
+    return metrics_against_labels(with_calculators(frames), calculator)
 
 
 def fit_gap(frames, overrides: dict, folder: pathlib.Path) -> tuple[pathlib.Path, str]:
@@ -189,7 +194,7 @@ def run_all(cell, frames, arguments, work: pathlib.Path, validation=None) -> tup
             rows.append((name, 'quippy', 1, quippy_speed(cell, xml, label, arguments.quippy_calls)))
             print(f'  {name} (quippy): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
     for twojmax in arguments.twojmax:
-        model = fit_snap(frames, {'twojmax': twojmax})
+        model = fit_snap(with_calculators(frames), {'twojmax': twojmax})
         if validation:
             accuracy[f'SNAP 2J={twojmax}'] = validation_metrics(validation, model.calculator())
         files = {'potential.snapcoeff': model.snapcoeff().encode(), 'potential.snapparam': model.snapparam().encode()}

@@ -62,12 +62,13 @@ GAP_PRESETS = {
 }
 
 #: QUIP's soap_turbo descriptor, usable instead of ``soap`` (Caro, Phys. Rev. B 100, 024112 (2019)); per-species
-#: lists are expanded by ``gap_fit_arguments``.
+#: lists are expanded by ``gap_fit_arguments``. ``alpha_max`` is 8, not SOAP's n_max 9: QUIP warns that the
+#: poly3gauss basis becomes numerically unstable above 8.
 SOAP_TURBO_DEFAULTS = {
     'rcut_hard': 6.0,
     'rcut_soft': 5.5,
     'l_max': 3,
-    'alpha_max': 9,
+    'alpha_max': 8,
     'atom_sigma_r': 0.35,
     'atom_sigma_t': 0.35,
     'atom_sigma_r_scaling': 0.0,
