@@ -39,6 +39,7 @@ import numpy as np
 from ase.calculators.morse import MorsePotential
 from ase.data import atomic_masses
 
+from aiida_lps.potentials.evaluate import metrics_against_labels
 from aiida_lps.potentials.gap import GAP_PRESETS, gap_fit_arguments, merge_hyperparameters, two_body_pairs
 from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands, snap_pair_commands
 from aiida_lps.potentials.snap import fit_snap
@@ -72,32 +73,16 @@ def morse_frames(cell, count: int, seed: int) -> list:
 
 
 def dft_frames(pk: int) -> list:
-    """The configurations of the ``TrainingSetData`` ``pk`` with their labels in ``info``/``arrays``."""
+    """The configurations of the ``TrainingSetData`` ``pk``, labelled as ``morse_frames`` are: by their calculator
+    (for SNAP and the accuracy columns) and in ``info``/``arrays`` (for gap_fit)."""
     from aiida import load_profile, orm
 
-    from aiida_lps.data.training_set import with_plain_labels
-
     load_profile()
-    return with_plain_labels(orm.load_node(pk).to_atoms(), stress_key=None)
-
-
-def with_calculators(frames) -> list:
-    """Copies of ``frames`` whose labels (``info['energy']``, ``arrays['forces']``) sit in a calculator."""
-    from ase.calculators.singlepoint import SinglePointCalculator
-
-    labelled = []
+    frames = orm.load_node(pk).to_atoms()
     for atoms in frames:
-        copy = atoms.copy()
-        copy.calc = SinglePointCalculator(copy, energy=atoms.info['energy'], forces=atoms.arrays['forces'])
-        labelled.append(copy)
-    return labelled
-
-
-def validation_metrics(frames, calculator) -> dict:
-    """Energy (meV/atom) and force (eV/Angstrom) RMSE of ``calculator`` on labelled ``frames`` (info/arrays)."""
-    from aiida_lps.potentials.evaluate import metrics_against_labels
-
-    return metrics_against_labels(with_calculators(frames), calculator)
+        atoms.info['energy'] = atoms.get_potential_energy()
+        atoms.arrays['forces'] = atoms.get_forces()
+    return frames
 
 
 def fit_gap(frames, overrides: dict, folder: pathlib.Path) -> tuple[pathlib.Path, str]:
@@ -182,7 +167,8 @@ def run_all(cell, frames, arguments, work: pathlib.Path, validation=None) -> tup
         if validation:
             from quippy.potential import Potential
 
-            accuracy[name] = validation_metrics(validation, Potential(f'IP GAP label={label}', param_filename=str(xml)))
+            accuracy[name] = metrics_against_labels(
+                validation, Potential(f'IP GAP label={label}', param_filename=str(xml)))
         commands = quip_pair_commands('gap.xml', label, NUMBERS)
         for ranks in arguments.ranks:
             rows.append((name, 'LAMMPS', ranks, lammps_speed(
@@ -194,9 +180,9 @@ def run_all(cell, frames, arguments, work: pathlib.Path, validation=None) -> tup
             rows.append((name, 'quippy', 1, quippy_speed(cell, xml, label, arguments.quippy_calls)))
             print(f'  {name} (quippy): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
     for twojmax in arguments.twojmax:
-        model = fit_snap(with_calculators(frames), {'twojmax': twojmax})
+        model = fit_snap(frames, {'twojmax': twojmax})
         if validation:
-            accuracy[f'SNAP 2J={twojmax}'] = validation_metrics(validation, model.calculator())
+            accuracy[f'SNAP 2J={twojmax}'] = metrics_against_labels(validation, model.calculator())
         files = {'potential.snapcoeff': model.snapcoeff().encode(), 'potential.snapparam': model.snapparam().encode()}
         commands = snap_pair_commands('potential.snapcoeff', 'potential.snapparam', SPECIES)
         for ranks in arguments.ranks:
