@@ -1,11 +1,11 @@
 """Arrhenius conductivity of gamma-Li3PS4 with a potential of the profile: short GAP runs or long SNAP runs.
 
-Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK]
+Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK [T_K ...]]
 
 Without POTENTIAL_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
 With a GAP: three temperatures on the 16-atom cell, 0.5 ps NVT and 5 ps NVE each (minutes). With the pk of a
 SnapPotentialData (the fast potential, docs/fast_potential.md): four temperatures on a 128-atom supercell,
-10 ps NVT and 50 ps NVE each.
+10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
 This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
 with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
 their temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
@@ -44,6 +44,7 @@ def load_potential(arguments):
 
 potential = load_potential(sys.argv[1:])
 temperatures, overrides = SETTINGS[type(potential)]
+temperatures = [float(value) for value in sys.argv[2:]] or temperatures
 structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
 builder = ArrheniusWorkChain.get_builder_from_protocol(
     orm.load_code('lmp@localhost'), structure, potential, temperatures, protocol='fast', overrides=overrides)

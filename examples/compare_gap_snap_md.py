@@ -1,9 +1,9 @@
 """Li diffusion from a GAP and from a SNAP on the same cell, temperatures and velocity seeds.
 
-Run: verdi run examples/compare_gap_snap_md.py GAP_PK SNAP_PK
+Run: verdi run examples/compare_gap_snap_md.py GAP_PK SNAP_PK [T_K ...]
 
-Both potentials drive the same ArrheniusWorkChain settings (16-atom gamma-Li3PS4, 600/800/1000 K, 0.5 ps NVT and
-5 ps NVE, seed 1), so the runs differ only by the potential. The table gives, per temperature and potential, the
+Both potentials drive the same ArrheniusWorkChain settings (16-atom gamma-Li3PS4, the temperatures given or 600,
+800 and 1000 K, 0.5 ps NVT and 5 ps NVE, seed 1), so the runs differ only by the potential. The table gives, per temperature and potential, the
 mean NVE temperature, the Li tracer D with its error (or why there is none) and whether the P/S matrix flowed.
 A fast potential is only worth its speed where these agree within the errors.
 """
@@ -15,7 +15,7 @@ from aiida.engine import run_get_node
 from aiida_lps.structures.crystals import get_crystal
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 
-TEMPERATURES_K = [600.0, 800.0, 1000.0]
+DEFAULT_TEMPERATURES_K = [600.0, 800.0, 1000.0]
 SHORT_RUNS = {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16, 'seed': 1}
 
 
@@ -29,21 +29,22 @@ def diffusion_cell(summary: dict) -> str:
     return cell + ('; matrix flows' if summary['matrix_flowing'] else '')
 
 
-if len(sys.argv) != 3:
-    raise SystemExit('usage: verdi run examples/compare_gap_snap_md.py GAP_PK SNAP_PK')
+if len(sys.argv) < 3:
+    raise SystemExit('usage: verdi run examples/compare_gap_snap_md.py GAP_PK SNAP_PK [T_K ...]')
+temperatures = [float(value) for value in sys.argv[3:]] or DEFAULT_TEMPERATURES_K
 structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
 columns = {}
-for pk in sys.argv[1:]:
+for pk in sys.argv[1:3]:
     potential = orm.load_node(int(pk))
     builder = ArrheniusWorkChain.get_builder_from_protocol(
-        orm.load_code('lmp@localhost'), structure, potential, TEMPERATURES_K, protocol='fast', overrides=SHORT_RUNS)
+        orm.load_code('lmp@localhost'), structure, potential, temperatures, protocol='fast', overrides=SHORT_RUNS)
     results, node = run_get_node(builder)
     name = f'{potential.potential_kind}<{potential.pk}>'
     print(f'ArrheniusWorkChain<{node.pk}> with {name}: exit {node.exit_status} ({node.exit_message or "ok"})')
     columns[name] = {node['temperature_K']: node.get_dict() for node in results.get('conductivities', {}).values()}
 
 print('T (K) | ' + ' | '.join(columns))
-for temperature in TEMPERATURES_K:
+for temperature in temperatures:
     cells = [diffusion_cell(column[temperature]) if temperature in column else 'MD failed'
              for column in columns.values()]
     print(f'{temperature:g} | ' + ' | '.join(cells))
