@@ -71,7 +71,9 @@ def analyse_trajectory(positions_A, symbols, cells_A, times_ps, temperature_K, *
     :param charge: carrier charge, elementary charges.
     :param fit_start_ps: start of the MSD fit window (lag time), ps; None chooses it from the log-log slope.
     :param fit_end_ps: end of the MSD fit window, ps; None uses half the trajectory.
-    :return: dict with ``n_carriers``, ``volume_A3``, ``n_frames``, ``frame_interval_ps``, ``is_diffusive``,
+    :return: dict with ``n_carriers``, ``volume_A3``, ``n_frames``, ``frame_interval_ps``,
+        ``mobile_msd_half_run_A2`` (carrier-averaged MSD at a lag of half the run, Angstrom^2: comparable between
+        runs even when none is diffusive), ``is_diffusive``,
         ``not_diffusive_reason`` (str or None), ``tracer`` and ``collective`` (each None when not diffusive, else
         diffusivity_A2_per_ps, diffusivity_err_A2_per_ps, conductivity_S_per_cm, conductivity_err_S_per_cm,
         dispersion_ratio (None for a single series), fit_start_ps, fit_end_ps) and ``matrix_flow``
@@ -87,18 +89,19 @@ def analyse_trajectory(positions_A, symbols, cells_A, times_ps, temperature_K, *
     framework = np.flatnonzero(symbols != mobile_species)
     masses = np.array([atomic_masses[atomic_numbers[symbol]] for symbol in symbols])
     volume_A3 = float(np.mean(np.abs(np.linalg.det(np.asarray(cells_A, dtype=float)))))
+    mobile_msd = tracer_msd(positions_A, mobile, framework, masses).sum(axis=-1)
     summary = {
         'n_carriers': int(mobile.size),
         'volume_A3': volume_A3,
         'n_frames': int(positions_A.shape[0]),
         'frame_interval_ps': frame_interval_ps,
+        'mobile_msd_half_run_A2': float(mobile_msd[(positions_A.shape[0] - 1) // 2].mean()),
         'matrix_flow': _matrix_flow(positions_A, symbols, framework, masses, frame_interval_ps),
     }
     conductivity_args = {'n_carriers': int(mobile.size), 'volume_A3': volume_A3, 'temperature_K': temperature_K,
                          'charge': charge}
     try:
-        tracer = fit_diffusivity(tracer_msd(positions_A, mobile, framework, masses).sum(axis=-1), frame_interval_ps,
-                                 fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps)
+        tracer = fit_diffusivity(mobile_msd, frame_interval_ps, fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps)
     except NotDiffusiveError as exception:
         return {**summary, 'is_diffusive': False, 'not_diffusive_reason': str(exception), 'tracer': None,
                 'collective': None}

@@ -42,6 +42,8 @@ def test_random_walk_gives_its_diffusivity_and_nernst_einstein_conductivity():
     result = analyse_trajectory(data['positions_A'], SYMBOLS, data['cells_A'], data['times_ps'], 600.0)
     tracer = result['tracer']
     assert result['is_diffusive'] and result['frame_interval_ps'] == pytest.approx(FRAME_INTERVAL_PS)
+    half_run_ps = (N_FRAMES - 1) // 2 * FRAME_INTERVAL_PS
+    assert result['mobile_msd_half_run_A2'] == pytest.approx(6 * 0.5 * half_run_ps, rel=0.4)
     assert abs(tracer['diffusivity_A2_per_ps'] - 0.5) < 3 * tracer['diffusivity_err_A2_per_ps']
     sigma, sigma_err = nernst_einstein_conductivity(
         tracer['diffusivity_A2_per_ps'], tracer['diffusivity_err_A2_per_ps'], n_carriers=16, volume_A3=1200.0,
@@ -67,6 +69,8 @@ def test_caged_lithium_is_not_diffusive():
     result = analyse_trajectory(data['positions_A'], SYMBOLS, data['cells_A'], data['times_ps'], 400.0)
     assert not result['is_diffusive'] and result['tracer'] is None
     assert 'never shows a log-log slope' in result['not_diffusive_reason']
+    # caged Li still has a comparable MSD: 2 x 3 components x (0.5^2 cage + 0.1^2 vibration) A^2
+    assert result['mobile_msd_half_run_A2'] == pytest.approx(6 * (0.25 + 0.01), rel=0.15)
 
 
 def test_uneven_frames_and_missing_carriers_are_refused():
