@@ -42,6 +42,7 @@ __all__ = (
     'TrainingSetLineage',
     'conductivity_results',
     'fitted_training_set',
+    'newest_finished',
     'potential_errors',
     'training_set_lineage',
     'validation_sets',
@@ -53,6 +54,20 @@ VALIDATION_SET_LINK = 'validation_set'
 METRICS_LINK = 'metrics'
 #: Attribute that marks a Dict as a conductivity result at one temperature (``conductivity_at_temperature``).
 CONDUCTIVITY_KEY = 'conductivity_S_per_cm'
+
+
+# ---------------------------------------------------------------------------------------------------- processes
+def newest_finished(process_class, link_label: str) -> orm.ProcessNode | None:
+    """The newest finished ``process_class`` node with an output ``link_label`` (any exit status), or None.
+
+    An ``IterativeTrainingWorkChain`` that stopped on 410 (RMSEs still improving at max_generations) has its
+    outputs, so it counts.
+    """
+    query = orm.QueryBuilder().append(process_class, tag='process', filters={'attributes.process_state': 'finished'})
+    for node in query.order_by({'process': {'ctime': 'desc'}}).all(flat=True):
+        if link_label in node.outputs:
+            return node
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------- potentials

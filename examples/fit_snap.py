@@ -11,19 +11,8 @@ from aiida import orm
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
 from aiida_lps.calculations.functions.fit_snap_potential import fit_snap_potential
 from aiida_lps.calculations.gap_fit import GapFitCalculation
+from aiida_lps.query import newest_finished
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
-
-
-def newest_finished(process_class, link_label: str):
-    """The newest finished ``process_class`` node with an output ``link_label`` (any exit status), or None.
-
-    An IterativeTrainingWorkChain that stopped on 410 (RMSEs still improving at max_generations) has its outputs.
-    """
-    query = orm.QueryBuilder().append(process_class, tag='process', filters={'attributes.process_state': 'finished'})
-    for node in query.order_by({'process': {'ctime': 'desc'}}).all(flat=True):
-        if link_label in node.outputs:
-            return node
-    return None
 
 
 training = newest_finished(IterativeTrainingWorkChain, 'training_set')

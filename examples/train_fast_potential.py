@@ -2,8 +2,8 @@
 
     verdi run examples/train_fast_potential.py [TRAINING_PK]
 
-TRAINING_PK is a finished IterativeTrainingWorkChain (default: the newest in the profile, e.g. the quickstart's). The
-continuation labels nothing twice and fits a SNAP (2J=6) alongside every GAP. Two stages:
+TRAINING_PK is a finished IterativeTrainingWorkChain (default: the newest with a final GAP, e.g. the quickstart's).
+The continuation labels nothing twice and fits a SNAP (2J=6) alongside every GAP. Two stages:
 
 1. ``crystal``: two more generations of the fast protocol (GAP MD at 600 and 1000 K, rattled copies, contacts
    down to 1.2 A labelled with the eq.-16 force sigmas), so the GAP learns the repulsion its MD runs into;
@@ -21,6 +21,7 @@ import time
 from aiida import orm
 from aiida.engine import run_get_node
 
+from aiida_lps.query import newest_finished
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
 FAST_STAGE = IterativeTrainingWorkChain.get_protocol_inputs('fast')['stages'][0]
@@ -37,13 +38,10 @@ SNAP_MD_STAGE = {
 
 
 def load_training(arguments) -> orm.WorkflowNode:
-    """The run given by pk, else the newest finished IterativeTrainingWorkChain of the profile."""
+    """The run given by pk, else the newest finished IterativeTrainingWorkChain of the profile with a final GAP."""
     if arguments:
         return orm.load_node(int(arguments[0]))
-    query = orm.QueryBuilder().append(
-        IterativeTrainingWorkChain, filters={'attributes.exit_status': 0}, tag='run'
-    ).order_by({'run': {'ctime': 'desc'}})
-    node = query.first(flat=True)
+    node = newest_finished(IterativeTrainingWorkChain, 'potential')
     if node is None:
         raise SystemExit('no finished IterativeTrainingWorkChain in this profile: run `aiida-lps quickstart` first')
     return node

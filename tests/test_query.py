@@ -65,6 +65,15 @@ def test_potential_errors_give_training_and_validation_rmses(training_run):
 
 
 @pytest.mark.requires_codes
+def test_newest_finished_needs_the_output(training_run):
+    from aiida_lps.workflows.training import IterativeTrainingWorkChain
+
+    newest = query.newest_finished(IterativeTrainingWorkChain, 'potential')
+    assert newest.is_finished and 'potential' in newest.outputs and newest.ctime >= training_run.ctime
+    assert query.newest_finished(IterativeTrainingWorkChain, 'no_such_output') is None
+
+
+@pytest.mark.requires_codes
 def test_lineage_walks_concatenations_to_the_dft_calculations(training_run):
     outputs = training_run.outputs
     potential = outputs.potential
