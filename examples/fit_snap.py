@@ -9,7 +9,7 @@ by evaluate_potential on the training set and on the validation set, which neith
 from aiida import orm
 
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_snap_potential import fit_snap_potential
+from aiida_lps.calculations.functions.fit_linear_potential import fit_snap_potential
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.query import newest_finished
 from aiida_lps.workflows.training import IterativeTrainingWorkChain

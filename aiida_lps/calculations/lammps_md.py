@@ -1,10 +1,10 @@
-"""``LammpsMdCalculation`` (``lps.lammps_md``): molecular dynamics in LAMMPS with a GAP (``pair_style quip``) or a
-SNAP (``pair_style snap``).
+"""``LammpsMdCalculation`` (``lps.lammps_md``): molecular dynamics in LAMMPS with a GAP (``pair_style quip``), a
+SNAP (``pair_style snap``) or a POD (``pair_style pod``).
 
 aiida-lammps's ``lammps.raw`` takes an opaque script; this CalcJob takes the structure, the potential
-(``GapPotentialData`` or ``SnapPotentialData``) and the MD settings as typed inputs instead, so that provenance says
-which potential drove which trajectory, the species of the structure are checked against the potential before
-anything runs, and failures such as lost atoms have their own exit codes.
+(``GapPotentialData``, ``SnapPotentialData`` or ``PodPotentialData``) and the MD settings as typed inputs instead,
+so that provenance says which potential drove which trajectory, the species of the structure are checked against
+the potential before anything runs, and failures such as lost atoms have their own exit codes.
 """
 from __future__ import annotations
 
@@ -16,14 +16,9 @@ from aiida.common import CalcInfo, CodeInfo
 from aiida.engine import CalcJob
 from ase.data import atomic_masses, atomic_numbers, chemical_symbols
 
+from aiida_lps.data.lammps_potential import LammpsFilesPotentialData
 from aiida_lps.data.potentials import POTENTIAL_TYPES
-from aiida_lps.data.snap_potential import SnapPotentialData
-from aiida_lps.potentials.lammps_input import (
-    md_input_script,
-    quip_pair_commands,
-    snap_pair_commands,
-    validate_md_parameters,
-)
+from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands, validate_md_parameters
 
 __all__ = ('LammpsMdCalculation',)
 
@@ -38,9 +33,8 @@ def validate_inputs(inputs, _):
     potential = inputs['potential']
     missing = sorted(set(inputs['structure'].get_symbols_set()) - set(potential.species))
     if missing:
-        kind = 'SNAP' if isinstance(potential, SnapPotentialData) else 'GAP'
         return (
-            f'the structure contains {missing}, which the {kind} potential<{potential.pk}> '
+            f'the structure contains {missing}, which the {potential.potential_kind} potential<{potential.pk}> '
             f'(species {potential.species}) was not trained on'
         )
     return None
@@ -48,9 +42,8 @@ def validate_inputs(inputs, _):
 
 def pair_setup(potential, numbers: list[int]) -> tuple[list[str], dict[str, bytes]]:
     """The ``pair_style``/``pair_coeff`` lines and the files they read, for LAMMPS types of atomic ``numbers``."""
-    if isinstance(potential, SnapPotentialData):
-        files = potential.lammps_files()
-        return snap_pair_commands(*files, [chemical_symbols[z] for z in numbers]), files
+    if isinstance(potential, LammpsFilesPotentialData):
+        return potential.pair_commands([chemical_symbols[z] for z in numbers]), potential.lammps_files()
     files = {GAP_FILE: potential.get_content(mode='rb')}
     return quip_pair_commands(GAP_FILE, potential.potential_label, numbers), files
 
@@ -67,7 +60,7 @@ class LammpsMdCalculation(CalcJob):
     def define(cls, spec):
         super().define(spec)
         spec.input('structure', valid_type=orm.StructureData, help='Starting structure (Angstrom).')
-        spec.input('potential', valid_type=POTENTIAL_TYPES, help='The one GAP or SNAP of this LAMMPS process.')
+        spec.input('potential', valid_type=POTENTIAL_TYPES, help='The one GAP, SNAP or POD of this LAMMPS process.')
         spec.input(
             'parameters', valid_type=orm.Dict,
             help='timestep_fs, initial_temperature_K, seed, thermo_every, dump_every (steps) and stages: a list of '

@@ -1,5 +1,5 @@
-"""LAMMPS input scripts for MD with a GAP (``pair_style quip``) or a SNAP (``pair_style snap``), in ``metal`` units
-(eV, Angstrom, ps).
+"""LAMMPS input scripts for MD with a GAP (``pair_style quip``), a SNAP (``pair_style snap``) or a POD
+(``pair_style pod``), in ``metal`` units (eV, Angstrom, ps).
 
 One script runs a list of stages (NVT Nose-Hoover or NVE) after optional velocity initialisation; coordinates are
 dumped unwrapped (``xu yu zu``) so MSDs need no unwrapping. A script has exactly one ``pair_style`` and never a
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'quip_pair_commands', 'snap_pair_commands', 'md_input_script')
+__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'quip_pair_commands', 'snap_pair_commands', 'pod_pair_commands',
+           'md_input_script')
 
 MD_DEFAULTS = {
     'timestep_fs': 2.0,
@@ -62,12 +63,17 @@ def snap_pair_commands(snapcoeff_file: str, snapparam_file: str, species: Sequen
     return ['pair_style snap', f'pair_coeff * * {snapcoeff_file} {snapparam_file} {" ".join(species)}']
 
 
+def pod_pair_commands(parameter_file: str, coefficient_file: str, species: Sequence[str]) -> list[str]:
+    """``pair_style pod`` and its ``pair_coeff`` line; LAMMPS type t is the element ``species[t - 1]``."""
+    return ['pair_style pod', f'pair_coeff * * {parameter_file} {coefficient_file} {" ".join(species)}']
+
+
 def md_input_script(parameters: dict, data_file: str, pair_commands: Sequence[str], masses: Sequence[float],
                     dump_file: str) -> str:
     """The LAMMPS input script for validated MD ``parameters`` (see ``MD_DEFAULTS``).
 
     :param pair_commands: the ``pair_style`` and ``pair_coeff`` lines (``quip_pair_commands``,
-        ``snap_pair_commands``), whose type order is that of ``masses`` and of the data file.
+        ``snap_pair_commands``, ``pod_pair_commands``), whose type order is that of ``masses`` and of the data file.
     :param masses: mass of each type, amu.
     """
     merged = {**MD_DEFAULTS, **parameters}

@@ -210,6 +210,10 @@ class SnapModel:
         settings.update(SNAPPARAM_FLAGS)
         return ''.join(f'{key} {value!r}\n' for key, value in settings.items())
 
+    def files(self) -> tuple[str, str]:
+        """The ``snapcoeff`` and ``snapparam`` texts, in ``pair_coeff`` order."""
+        return self.snapcoeff(), self.snapparam()
+
     def predict_linear(self, descriptors: SnapDescriptors) -> tuple[float, np.ndarray]:
         """Energy (eV) and forces ((n_atoms, 3), eV/Angstrom) as descriptor rows times coefficients."""
         beta = self.coefficients.ravel()

@@ -1,4 +1,5 @@
-"""fit_snap_potential, SnapPotentialData in the evaluation calcfunctions, and LammpsMdCalculation with a SNAP."""
+"""fit_snap_potential and fit_pod_potential, their data nodes in the evaluation calcfunctions, LammpsMdCalculation and
+ArrheniusWorkChain."""
 import numpy as np
 import pytest
 from aiida import orm
@@ -7,31 +8,43 @@ from ase.build import bulk
 
 from aiida_lps.calculations.functions.error_metrics import compute_error_metrics
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_snap_potential import fit_snap_potential
+from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
 from aiida_lps.calculations.functions.predict_with_potential import predict_with_potential
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
-from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 
 
+#: Per kind: fit settings and the held-out errors they reach on the Morse cells (force eV/A, energy meV/atom).
+SETTINGS = {
+    'snap': ({'twojmax': 6, 'ridge': 1.0e-8}, 0.03, 3.0),  # measured 0.010 eV/A, 0.7 meV/atom
+    'pod': ({'regularisation': 1.0e-8}, 0.02, 1.0),  # measured 0.005 eV/A, 0.24 meV/atom
+}
+
+
+@pytest.fixture(params=sorted(LINEAR_POTENTIALS))
+def kind(request):
+    return request.param
+
+
 @pytest.fixture
-def fitted_snap(aiida_profile, morse_labelled_frames):
-    """``(fit node, outputs, held-out TrainingSetData)`` of a SNAP fitted to 24 Morse-labelled cells."""
+def fitted(aiida_profile, morse_labelled_frames, kind):
+    """``(fit node, outputs, held-out TrainingSetData)`` of a potential fitted to 24 Morse-labelled cells."""
     frames = morse_labelled_frames(count=32, seed=5)
     training_set = TrainingSetData.from_atoms(frames[:24]).store()
     held_out = TrainingSetData.from_atoms(frames[24:]).store()
-    outputs, node = fit_snap_potential.run_get_node(training_set, orm.Dict({'twojmax': 6, 'ridge': 1.0e-8}))
+    fit = LINEAR_POTENTIALS[kind][0]
+    outputs, node = fit.run_get_node(training_set, orm.Dict(SETTINGS[kind][0]))
     return node, outputs, held_out
 
 
-def test_fit_returns_the_potential_with_its_training_errors(fitted_snap):
-    node, outputs, _ = fitted_snap
+def test_fit_returns_the_potential_with_its_training_errors(fitted, kind):
+    node, outputs, _ = fitted
     assert node.is_finished_ok
     potential = outputs['potential']
-    assert isinstance(potential, SnapPotentialData)
+    assert isinstance(potential, LINEAR_POTENTIALS[kind][1])
     assert potential.species == ['Li', 'P', 'S']
-    assert potential.hyperparameters['twojmax'] == 6
+    assert SETTINGS[kind][0].items() <= potential.hyperparameters.items()
     assert potential.metrics == outputs['metrics'].get_dict()
     frames = node.inputs.training_set.to_atoms()
     errors = []
@@ -43,28 +56,41 @@ def test_fit_returns_the_potential_with_its_training_errors(fitted_snap):
     assert set(potential.metrics['force_rmse_by_element']) == {'Li', 'P', 'S'}
 
 
-def test_evaluation_calcfunctions_take_a_snap(fitted_snap):
-    _, outputs, held_out = fitted_snap
+def test_evaluation_calcfunctions_take_the_potential(fitted, kind):
+    _, outputs, held_out = fitted
     evaluation = evaluate_potential(outputs['potential'], held_out)
     predicted = predict_with_potential(outputs['potential'], held_out)
     metrics = compute_error_metrics(held_out, predicted)['metrics'].get_dict()
     assert evaluation['metrics']['force_rmse_eV_per_A'] == pytest.approx(metrics['force_rmse_eV_per_A'])
-    assert metrics['force_rmse_eV_per_A'] < 0.03  # the Morse reference has 0.08 eV/A RMS force
-    assert metrics['energy_rmse_meV_per_atom'] < 3.0
+    _, force_rmse, energy_rmse = SETTINGS[kind]
+    assert metrics['force_rmse_eV_per_A'] < force_rmse  # the Morse reference has 0.08 eV/A RMS force
+    assert metrics['energy_rmse_meV_per_atom'] < energy_rmse
 
 
-def test_identical_files_are_deduplicated_and_bad_order_refused(fitted_snap):
-    _, outputs, _ = fitted_snap
+def test_identical_files_are_deduplicated(fitted):
+    _, outputs, _ = fitted
     potential = outputs['potential']
-    again = SnapPotentialData.get_or_create(potential.get_snapcoeff(), potential.get_snapparam())
+    data_type = type(potential)
+    texts = [content.decode() for content in potential.lammps_files().values()]
+    again = data_type.get_or_create(*texts)
     assert again.is_stored  # the fit is deterministic: an earlier test may have stored the same files first
     assert again.md5 == potential.md5
-    assert not SnapPotentialData.get_or_create(potential.get_snapcoeff() + '\n', potential.get_snapparam()).is_stored
-    lines = potential.get_snapcoeff().splitlines()
-    block = 1 + 31
-    swapped = '\n'.join(lines[:2] + lines[2 + block:2 + 2 * block] + lines[2:2 + block] + lines[2 + 2 * block:])
+    assert not data_type.get_or_create(texts[0] + '\n', texts[1]).is_stored
+
+
+def test_elements_out_of_type_order_are_refused(fitted, kind):
+    _, outputs, _ = fitted
+    potential = outputs['potential']
+    if kind == 'snap':
+        lines = potential.get_snapcoeff().splitlines()
+        block = 1 + 31
+        swapped = '\n'.join(lines[:2] + lines[2 + block:2 + 2 * block] + lines[2:2 + block] + lines[2 + 2 * block:])
+        texts = swapped, potential.get_snapparam()
+    else:
+        parameters, coefficients = (content.decode() for content in potential.lammps_files().values())
+        texts = parameters.replace('species Li P S', 'species P Li S'), coefficients
     with pytest.raises(ValueError, match='sorted by atomic number'):
-        SnapPotentialData(swapped, potential.get_snapparam())
+        type(potential)(*texts)
 
 
 def _md_builder(code, potential, structure):
@@ -80,35 +106,36 @@ def _md_builder(code, potential, structure):
 
 
 @pytest.mark.requires_codes
-def test_lammps_md_runs_with_a_snap(fitted_snap, lps_code):
-    _, outputs, _ = fitted_snap
+def test_lammps_md_runs_with_the_potential(fitted, kind, lps_code):
+    _, outputs, _ = fitted
     atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 2, 1))
     atoms.set_chemical_symbols((['Li'] * 4 + ['P'] + ['S'] * 3) * 2)
     results, node = run_get_node(_md_builder(lps_code('lmp'), outputs['potential'], orm.StructureData(ase=atoms)))
     assert node.is_finished_ok, node.exit_message
     script = node.base.repository.get_object_content('md.in')
-    assert 'pair_style snap' in script
-    assert 'pair_coeff * * potential.snapcoeff potential.snapparam Li P S' in script
+    assert f'pair_style {kind}' in script
+    assert f'pair_coeff * * {" ".join(type(outputs["potential"]).FILENAMES)} Li P S' in script
     trajectory = results['trajectory']
     assert trajectory.numsteps == 6  # steps 0, 10, ..., 50
-    # the MD's potential energy of the last frame is that of the in-process pair_style snap
+    # the MD's potential energy of the last frame is that of the in-process pair style
     last = trajectory.get_step_structure(5).get_ase()
     last.calc = outputs['potential'].get_calculator()
     assert last.get_potential_energy() == pytest.approx(results['thermo'].get_array('PotEng')[-1], abs=1e-4)
 
 
-def test_species_outside_the_snap_are_refused(fitted_snap, lps_code):
-    _, outputs, _ = fitted_snap
+def test_species_outside_the_potential_are_refused(fitted, lps_code):
+    _, outputs, _ = fitted
     atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
     atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 2 + ['Na'])
     builder = _md_builder(lps_code('lmp'), outputs['potential'], orm.StructureData(ase=atoms))
-    with pytest.raises(ValueError, match=r"the structure contains \['Na'\], which the SNAP potential"):
+    kind = outputs['potential'].potential_kind
+    with pytest.raises(ValueError, match=rf"the structure contains \['Na'\], which the {kind} potential"):
         run_get_node(builder)
 
 
 @pytest.mark.requires_codes
-def test_arrhenius_workchain_runs_its_md_with_a_snap(fitted_snap, lps_code):
-    _, outputs, _ = fitted_snap
+def test_arrhenius_workchain_runs_its_md_with_the_potential(fitted, kind, lps_code):
+    _, outputs, _ = fitted
     atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
     atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 3)
     builder = ArrheniusWorkChain.get_builder_from_protocol(
@@ -121,5 +148,5 @@ def test_arrhenius_workchain_runs_its_md_with_a_snap(fitted_snap, lps_code):
     for child in md_runs:
         assert child.is_finished_ok, child.exit_message
         assert child.inputs.potential.uuid == outputs['potential'].uuid
-        assert 'pair_style snap' in child.base.repository.get_object_content('md.in')
+        assert f'pair_style {kind}' in child.base.repository.get_object_content('md.in')
     assert sorted(results['conductivities']) == ['T1500K', 'T2000K', 'T2500K']

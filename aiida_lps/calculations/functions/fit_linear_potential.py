@@ -1,0 +1,55 @@
+"""Calcfunctions fitting a fast linear potential (SNAP or POD) to a training set, with its training-set RMSEs.
+
+``LINEAR_POTENTIALS`` maps the kind (``'snap'``, ``'pod'``) to its calcfunction, data type and hyperparameter
+merger, so that workflows offer both with one code path.
+"""
+from aiida import orm
+from aiida.engine import calcfunction
+
+from aiida_lps.data.pod_potential import PodPotentialData
+from aiida_lps.data.snap_potential import SnapPotentialData
+from aiida_lps.data.training_set import TrainingSetData
+from aiida_lps.potentials.evaluate import metrics_against_labels
+from aiida_lps.potentials.pod import fit_pod, merge_pod_hyperparameters
+from aiida_lps.potentials.snap import fit_snap, merge_snap_hyperparameters
+
+
+def _fitted(fit, data_type, training_set: TrainingSetData, parameters: orm.Dict | None) -> dict:
+    """Fit with ``fit``, store the files as ``data_type`` and evaluate the potential in LAMMPS on its training set."""
+    frames = training_set.to_atoms()
+    model = fit(frames, parameters.get_dict() if parameters is not None else None)
+    metrics = metrics_against_labels(frames, model.calculator())
+    potential = data_type(*model.files(), hyperparameters=model.hyperparameters, metrics=metrics)
+    return {'potential': potential, 'metrics': orm.Dict(metrics)}
+
+
+@calcfunction
+def fit_snap_potential(training_set: TrainingSetData, parameters: orm.Dict = None) -> dict:
+    """Fit a SNAP (``aiida_lps.potentials.snap.fit_snap``) to the energies (eV) and forces (eV/Angstrom).
+
+    :param parameters: overrides of ``DEFAULT_SNAP_HYPERPARAMETERS`` (radii in Angstrom, sigmas in eV/atom and
+        eV/Angstrom).
+    :return: ``potential`` (``SnapPotentialData``) and ``metrics`` (Dict): the RMSEs of LAMMPS's
+        ``pair_style snap`` with the fitted files on the training set, the same keys as ``GapFitCalculation``'s.
+    """
+    return _fitted(fit_snap, SnapPotentialData, training_set, parameters)
+
+
+@calcfunction
+def fit_pod_potential(training_set: TrainingSetData, parameters: orm.Dict = None) -> dict:
+    """Fit a POD with LAMMPS's ``fitpod`` (``aiida_lps.potentials.pod.fit_pod``) to energies and forces.
+
+    :param parameters: overrides of ``DEFAULT_POD_HYPERPARAMETERS`` (cutoffs in Angstrom, basis sizes, ridge).
+    :return: ``potential`` (``PodPotentialData``) and ``metrics`` (Dict): the RMSEs of LAMMPS's ``pair_style pod``
+        with the fitted files on the training set, the same keys as ``GapFitCalculation``'s.
+    """
+    return _fitted(fit_pod, PodPotentialData, training_set, parameters)
+
+
+#: kind -> (fitting calcfunction, data type, hyperparameter merger that raises ValueError on bad settings).
+LINEAR_POTENTIALS = {
+    'snap': (fit_snap_potential, SnapPotentialData, merge_snap_hyperparameters),
+    'pod': (fit_pod_potential, PodPotentialData, merge_pod_hyperparameters),
+}
+
+__all__ = ('fit_snap_potential', 'fit_pod_potential', 'LINEAR_POTENTIALS')

@@ -1,0 +1,208 @@
+"""Linear POD potentials fitted with LAMMPS's ``fitpod`` and run with ``pair_style pod``.
+
+POD (proper orthogonal descriptors): the energy of a configuration is a linear combination of per-element one-body
+terms and two- and three-body descriptors built from orthogonalised radial bases (Bessel and inverse polynomials
+on [rin, rcut]) and angular monomials. ``fitpod`` solves the regularised least-squares problem for the coefficients
+on energies and forces; ``pair_style pod`` reads the same parameter file and the coefficient file.
+
+fitpod's ridge term also shrinks the one-body coefficients, which have to carry the absolute DFT energy (about
+-240 eV/atom for Li-P-S with our pseudopotentials): fitted as they are, the ridge pulls them towards zero and the
+two- and three-body terms absorb the offset (validation force RMSE 5.7 eV/Angstrom against 0.16 with the shift,
+docs/fast_potential.md). :func:`fit_pod` therefore fits energies minus ``N e0``, with e0 the mean energy per atom
+of the training set, and adds e0 back to every element's one-body coefficient: the potential's energy is the fit's
+plus N e0 exactly.
+
+Units: Angstrom, eV. N.-C. Nguyen, A. Rohskopf, J. Comput. Phys. 480, 112030 (2023); LAMMPS ML-POD package.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pathlib
+import tempfile
+from collections.abc import Sequence
+
+import ase.io
+import numpy as np
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.data import atomic_numbers
+
+from aiida_lps.potentials.lammps_input import pod_pair_commands
+from aiida_lps.potentials.lammps_library import LammpsPairCalculator, open_lammps
+
+__all__ = (
+    'DEFAULT_POD_HYPERPARAMETERS',
+    'PodModel',
+    'merge_pod_hyperparameters',
+    'fit_pod',
+    'pod_calculator',
+    'read_pod_parameters',
+)
+
+#: Defaults, measured on the hot Li3PS4 training set of docs/fast_potential.md (507 coefficients for Li, P, S;
+#: validation force RMSE 0.163 eV/Angstrom, 122 times the GAP's MD speed). ``rin`` and ``rcut`` in Angstrom; the
+#: degrees and basis-function counts are fitpod's ``pod.txt`` keywords; four-body terms are off (0 radial functions).
+#: ``regularisation`` is fitpod's ridge parameter (1e-10 interpolated 4 DFT cells, validation 0.39 eV/Angstrom;
+#: 1e-4 generalises), ``energy_weight`` and ``force_weight`` its dimensionless weights of the energy (per atom) and
+#: force residuals (fitpod's defaults).
+DEFAULT_POD_HYPERPARAMETERS = {
+    'rin': 1.0,
+    'rcut': 5.0,
+    'bessel_polynomial_degree': 4,
+    'inverse_polynomial_degree': 8,
+    'twobody_number_radial_basis_functions': 6,
+    'threebody_number_radial_basis_functions': 5,
+    'threebody_angular_degree': 4,
+    'fourbody_number_radial_basis_functions': 0,
+    'fourbody_angular_degree': 0,
+    'regularisation': 1.0e-4,
+    'energy_weight': 100.0,
+    'force_weight': 1.0,
+}
+#: Settings written to ``pod.txt``; the rest go to fitpod's data file.
+POD_FILE_KEYS = ('rin', 'rcut', 'bessel_polynomial_degree', 'inverse_polynomial_degree',
+                 'twobody_number_radial_basis_functions', 'threebody_number_radial_basis_functions',
+                 'threebody_angular_degree', 'fourbody_number_radial_basis_functions', 'fourbody_angular_degree')
+INTEGER_KEYS = POD_FILE_KEYS[2:]
+COEFFICIENT_HEADER = 'model_coefficients:'
+
+
+def merge_pod_hyperparameters(overrides: dict | None = None) -> dict:
+    """The defaults updated with ``overrides``.
+
+    :raises ValueError: for unknown keys, non-integer degrees or a cutoff not above ``rin``, naming them.
+    """
+    merged = copy.deepcopy(DEFAULT_POD_HYPERPARAMETERS)
+    for key, value in (overrides or {}).items():
+        if key not in merged:
+            raise ValueError(f'unknown POD hyperparameter {key!r}; known: {sorted(merged)}')
+        merged[key] = value
+    for key in INTEGER_KEYS:
+        if int(merged[key]) != merged[key] or merged[key] < 0:
+            raise ValueError(f'{key} must be a non-negative integer, got {merged[key]}')
+        merged[key] = int(merged[key])
+    if merged['fourbody_angular_degree'] > merged['threebody_angular_degree']:
+        raise ValueError('fourbody_angular_degree must not exceed threebody_angular_degree (fitpod refuses it)')
+    if not 0 <= merged['rin'] < merged['rcut']:
+        raise ValueError(f'POD needs 0 <= rin < rcut (Angstrom), got rin {merged["rin"]}, rcut {merged["rcut"]}')
+    return merged
+
+
+def pod_parameter_file(species: Sequence[str], hyperparameters: dict) -> str:
+    """The ``pod.txt`` text that ``fitpod`` and ``pair_style pod`` read (one-body terms always on)."""
+    lines = [f'species {" ".join(species)}', 'pbc 1 1 1', 'onebody 1']
+    lines.extend(f'{key} {hyperparameters[key]!r}' for key in POD_FILE_KEYS)
+    return '\n'.join(lines) + '\n'
+
+
+def read_pod_parameters(text: str) -> dict:
+    """``{keyword: value}`` of a ``pod.txt``; ``species`` is a list of symbols.
+
+    :raises ValueError: if there is no ``species`` line or one-body terms are off (the energy shift needs them).
+    """
+    parameters = {}
+    for line in text.splitlines():
+        words = line.split('#')[0].split()
+        if words:
+            parameters[words[0]] = words[1:] if words[0] in ('species', 'pbc') else words[1]
+    if not parameters.get('species'):
+        raise ValueError('the POD parameter file has no "species" line')
+    if parameters.get('onebody', '1') != '1':
+        raise ValueError('the POD parameter file must have "onebody 1" (per-element reference energies)')
+    return parameters
+
+
+@dataclasses.dataclass
+class PodModel:
+    """A fitted POD: the parameter file, the coefficient file and the settings they came from.
+
+    :ivar species: chemical symbols, sorted by atomic number (LAMMPS types 1, 2, ...; the coefficient blocks).
+    :ivar parameters: text of ``pod.txt``.
+    :ivar coefficients: text of the coefficient file (eV), one-body coefficients carrying the absolute energy.
+    """
+
+    species: list[str]
+    hyperparameters: dict
+    parameters: str
+    coefficients: str
+
+    def files(self) -> tuple[str, str]:
+        """The parameter and coefficient texts, in ``pair_coeff`` order."""
+        return self.parameters, self.coefficients
+
+    def calculator(self) -> LammpsPairCalculator:
+        """An ASE calculator running this model with LAMMPS's ``pair_style pod`` in-process."""
+        return pod_calculator(self.parameters, self.coefficients)
+
+
+def pod_calculator(parameters: str, coefficients: str) -> LammpsPairCalculator:
+    """An ASE calculator for the POD in the given parameter and coefficient texts (``pair_style pod``)."""
+    species = read_pod_parameters(parameters)['species']
+    files = {'potential.pod': parameters.encode(), 'potential_coefficients.pod': coefficients.encode()}
+    return LammpsPairCalculator(species, pod_pair_commands(*files, species), files)
+
+
+def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
+            species: Sequence[str] | None = None) -> PodModel:
+    """Fit a POD to labelled configurations with ``fitpod`` (in-process LAMMPS, files in a temporary folder).
+
+    :param frames: periodic ``ase.Atoms`` with a calculator holding energy (eV) and forces (eV/Angstrom), e.g.
+        ``TrainingSetData.to_atoms()``.
+    :param hyperparameters: overrides of ``DEFAULT_POD_HYPERPARAMETERS``.
+    :param species: the elements of the potential (default: those of ``frames``), stored sorted by atomic number.
+    :raises ValueError: for an empty set or unknown settings.
+    :raises RuntimeError: with LAMMPS's message if fitpod fails.
+    """
+    frames = list(frames)
+    if not frames:
+        raise ValueError('the training set is empty: label some structures first')
+    present = {symbol for atoms in frames for symbol in atoms.get_chemical_symbols()}
+    species = sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
+    hyperparameters = merge_pod_hyperparameters(hyperparameters)
+    parameters = pod_parameter_file(species, hyperparameters)
+    e0 = float(np.mean([atoms.get_potential_energy() / len(atoms) for atoms in frames]))
+    with tempfile.TemporaryDirectory(prefix='lps-fitpod-') as name:
+        folder = pathlib.Path(name)
+        (folder / 'training').mkdir()
+        for index, atoms in enumerate(frames):
+            shifted = atoms.copy()
+            shifted.calc = SinglePointCalculator(
+                shifted, energy=atoms.get_potential_energy() - e0 * len(atoms), forces=atoms.get_forces())
+            ase.io.write(folder / 'training' / f'config_{index:05d}.xyz', shifted, format='extxyz')
+        (folder / 'pod.txt').write_text(parameters)
+        (folder / 'data.txt').write_text('\n'.join([
+            'file_format extxyz',
+            'file_extension xyz',
+            f'path_to_training_data_set "{folder / "training"}"',
+            f'fitting_weight_energy {hyperparameters["energy_weight"]!r}',
+            f'fitting_weight_force {hyperparameters["force_weight"]!r}',
+            f'fitting_regularization_parameter {hyperparameters["regularisation"]!r}',
+            'precision_for_pod_coefficients 16',
+            'error_analysis_for_training_data_set 0',
+            f'basename_for_output_files {folder / "fit"}',
+        ]) + '\n')
+        lmp = open_lammps()
+        try:
+            lmp.command(f'fitpod {folder / "pod.txt"} {folder / "data.txt"}')
+        except Exception as exception:  # the lammps module raises a bare Exception with LAMMPS's error line
+            raise RuntimeError(f'fitpod failed on {len(frames)} configurations: {exception}') from exception
+        finally:
+            lmp.close()
+        output = folder / 'fit_coefficients.pod'
+        if not output.exists():
+            raise RuntimeError(f'fitpod wrote no coefficient file for {len(frames)} configurations')
+        coefficients = _shift_one_body(output.read_text(), len(species), e0)
+    return PodModel(list(species), hyperparameters, parameters, coefficients)
+
+
+def _shift_one_body(text: str, n_species: int, e0: float) -> str:
+    """Add ``e0`` (eV/atom) to the one-body coefficient of each element: the first of each element's block."""
+    lines = text.strip().splitlines()
+    header = lines[0].split()
+    if header[0] != COEFFICIENT_HEADER or int(header[1]) != len(lines) - 1 or (len(lines) - 1) % n_species:
+        raise RuntimeError(f'unexpected fitpod coefficient file: header {lines[0]!r}, {len(lines) - 1} values')
+    per_element = (len(lines) - 1) // n_species
+    for element in range(n_species):
+        line = 1 + element * per_element
+        lines[line] = repr(float(lines[line]) + e0)
+    return '\n'.join(lines) + '\n'
