@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import pathlib
+import subprocess
 import tempfile
 from collections.abc import Sequence
 
 import ase.io
 import numpy as np
+from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.data import atomic_numbers
 
 from aiida_lps.potentials.lammps_input import pod_pair_commands
-from aiida_lps.potentials.lammps_library import LammpsPairCalculator, open_lammps
+from aiida_lps.potentials.lammps_library import LammpsPairCalculator
+from aiida_lps.setup.profile import venv_bin
 
 __all__ = (
     'DEFAULT_POD_HYPERPARAMETERS',
@@ -144,7 +148,7 @@ def pod_calculator(parameters: str, coefficients: str) -> LammpsPairCalculator:
 
 def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
             species: Sequence[str] | None = None) -> PodModel:
-    """Fit a POD to labelled configurations with ``fitpod`` (in-process LAMMPS, files in a temporary folder).
+    """Fit a POD to labelled configurations with ``fitpod`` (the environment's ``lmp``, in a temporary folder).
 
     :param frames: periodic ``ase.Atoms`` with a calculator holding energy (eV) and forces (eV/Angstrom), e.g.
         ``TrainingSetData.to_atoms()``.
@@ -164,8 +168,8 @@ def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
     with tempfile.TemporaryDirectory(prefix='lps-fitpod-') as name:
         folder = pathlib.Path(name)
         (folder / 'training').mkdir()
-        for index, atoms in enumerate(frames):
-            shifted = atoms.copy()
+        for index, atoms in enumerate(frames):  # labels only: fitpod misreads extra per-atom or info columns
+            shifted = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
             shifted.calc = SinglePointCalculator(
                 shifted, energy=atoms.get_potential_energy() - e0 * len(atoms), forces=atoms.get_forces())
             ase.io.write(folder / 'training' / f'config_{index:05d}.xyz', shifted, format='extxyz')
@@ -181,13 +185,15 @@ def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
             'error_analysis_for_training_data_set 0',
             f'basename_for_output_files {folder / "fit"}',
         ]) + '\n')
-        lmp = open_lammps()
-        try:
-            lmp.command(f'fitpod {folder / "pod.txt"} {folder / "data.txt"}')
-        except Exception as exception:  # the lammps module raises a bare Exception with LAMMPS's error line
-            raise RuntimeError(f'fitpod failed on {len(frames)} configurations: {exception}') from exception
-        finally:
-            lmp.close()
+        (folder / 'fit.in').write_text(f'fitpod {folder / "pod.txt"} {folder / "data.txt"}\n')
+        # a fresh process: fitpod reads an uninitialised atom count (nb.natom_max), which in a long-lived process is
+        # heap garbage often enough to make it request negative memory (seen 2 of 10 fits in one process)
+        result = subprocess.run([str(venv_bin() / 'lmp'), '-in', 'fit.in', '-log', 'none', '-nocite'], cwd=folder,
+                                capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+        if result.returncode != 0:
+            errors = [line for line in (result.stdout + result.stderr).splitlines() if 'ERROR' in line]
+            raise RuntimeError(f'fitpod failed on {len(frames)} configurations: '
+                               f'{errors[-1] if errors else result.stderr[-1000:]}')
         output = folder / 'fit_coefficients.pod'
         if not output.exists():
             raise RuntimeError(f'fitpod wrote no coefficient file for {len(frames)} configurations')

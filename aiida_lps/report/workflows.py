@@ -87,9 +87,10 @@ def training_section(workflow: orm.WorkflowNode) -> Section:
     if content is not None:
         table, source = content
         section.tables.append(_generations_table(workflow, table['generations'], source))
-        snap_rows = [row for row in table['generations'] if 'rmse_snap' in row]
-        if snap_rows:
-            section.tables.append(_snap_table(workflow, snap_rows, source))
+        for kind in ('snap', 'pod'):
+            rows = [row for row in table['generations'] if f'rmse_{kind}' in row]
+            if rows:
+                section.tables.append(_linear_potential_table(workflow, kind, rows, source))
         section.tables.append(Table('Why each stage stopped', ('stage', 'verdict', 'reason', 'last generation'), [
             (name, from_node(outcome['verdict'], source), from_node(outcome['reason'], source),
              from_node(outcome['last_generation'], source))
@@ -129,24 +130,25 @@ def _generations_table(workflow: orm.WorkflowNode, generations: list, source: So
                  rows)
 
 
-def _snap_table(workflow: orm.WorkflowNode, generations: list, source: Source) -> Table:
-    """The SNAP fitted alongside each GAP (``snap_parameters``) next to that GAP, on the same sets."""
+def _linear_potential_table(workflow: orm.WorkflowNode, kind: str, generations: list, source: Source) -> Table:
+    """The fast ``kind`` potential (``snap``, ``pod``) fitted alongside each GAP next to that GAP, on the same sets."""
+    name = kind.upper()
     rows = []
     for row in generations:
-        rmse, snap = row.get('rmse', {}), row['rmse_snap']
-        potential = _linked(workflow.outputs, f'generations.gen_{row["generation"]}.snap_potential')
+        rmse, fast = row.get('rmse', {}), row[f'rmse_{kind}']
+        potential = _linked(workflow.outputs, f'generations.gen_{row["generation"]}.{kind}_potential')
         rows.append((
             from_node(row['generation'], source),
             from_node(rmse.get('train', {}).get('force_rmse_eV_per_A'), source),
-            from_node(snap['train'].get('force_rmse_eV_per_A'), source),
+            from_node(fast['train'].get('force_rmse_eV_per_A'), source),
             from_node(rmse.get('validation', {}).get('force_rmse_eV_per_A'), source),
-            from_node(snap.get('validation', {}).get('force_rmse_eV_per_A'), source),
-            from_node(snap.get('validation', {}).get('energy_rmse_meV_per_atom'), source),
+            from_node(fast.get('validation', {}).get('force_rmse_eV_per_A'), source),
+            from_node(fast.get('validation', {}).get('energy_rmse_meV_per_atom'), source),
             MISSING if potential is None else node_reference(_source(potential)),
         ))
-    columns = ('gen.', 'train F, GAP', 'train F, SNAP', 'validation F, GAP', 'validation F, SNAP',
-               'validation E, SNAP', 'SNAP of the generation')
-    return Table('Fast SNAP fitted alongside each GAP (E: meV/atom; F: eV/Å)', columns, rows)
+    columns = ('gen.', 'train F, GAP', f'train F, {name}', 'validation F, GAP', f'validation F, {name}',
+               f'validation E, {name}', f'{name} of the generation')
+    return Table(f'Fast {name} fitted alongside each GAP (E: meV/atom; F: eV/Å)', columns, rows)
 
 
 # ---------------------------------------------------------------------------------------------------- glass

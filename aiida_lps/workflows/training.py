@@ -25,7 +25,7 @@ from aiida.engine import ToContext, WorkChain, if_, while_
 
 from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_snap_potential import fit_snap_potential
+from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
 from aiida_lps.calculations.functions.perturbed_structures import perturbed_structures
 from aiida_lps.calculations.functions.plot_training_history import plot_training_history_png
 from aiida_lps.calculations.functions.pp_distance_scan import pp_distance_scan_structures
@@ -36,10 +36,10 @@ from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_sna
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.pod_potential import PodPotentialData
 from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.gap import GAP_PRESETS
-from aiida_lps.potentials.snap import merge_snap_hyperparameters
 from aiida_lps.sampling.selection import SELECTION_METHODS
 from aiida_lps.structures.distortions import phosphorus_pairs
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair
@@ -145,9 +145,10 @@ class MdExplorer(Explorer):
     """Snapshots of NVT molecular dynamics with the current GAP (thesis 5.2: 600 K, Nose-Hoover, 2 fs steps).
 
     An NVT equilibration without output is followed by an NVT production dumped every ``snapshot_spacing_ps``, so
-    consecutive snapshots are that far apart in time; every dumped frame is a candidate. With ``potential: snap``
-    the MD runs with the current SNAP instead (needs ``snap_parameters``): 20-60 times cheaper, so long runs find
-    where the fast potential goes wrong, and DFT labels of those snapshots teach both potentials.
+    consecutive snapshots are that far apart in time; every dumped frame is a candidate. With ``potential: snap`` or
+    ``pod`` the MD runs with the current SNAP or POD instead (needs ``snap_parameters`` or ``pod_parameters``): 20-120
+    times cheaper, so long runs find where the fast potential goes wrong, and DFT labels of those snapshots teach
+    every potential.
     """
 
     name = 'md'
@@ -173,8 +174,8 @@ class MdExplorer(Explorer):
             return 'explorer md: snapshot_spacing_ps must be at least one timestep'
         if merged['production_ps'] < merged['snapshot_spacing_ps']:
             return 'explorer md: production_ps must cover at least one snapshot spacing'
-        if merged['potential'] not in ('gap', 'snap'):
-            return f'explorer md: potential must be "gap" or "snap", got {merged["potential"]!r}'
+        if merged['potential'] not in ('gap', *LINEAR_POTENTIALS):
+            return f'explorer md: potential must be one of {["gap", *LINEAR_POTENTIALS]}, got {merged["potential"]!r}'
         return None
 
     @staticmethod
@@ -193,8 +194,8 @@ class MdExplorer(Explorer):
 
     @classmethod
     def launch(cls, workchain, structures, settings, potential, seed):
-        if settings['potential'] == 'snap':
-            potential = workchain.ctx.snap_potential
+        if settings['potential'] != 'gap':
+            potential = workchain.ctx[f'{settings["potential"]}_potential']
         launched = {}
         for index, (label, structure) in enumerate(structures.items()):
             for temperature_K in settings['temperatures_K']:
@@ -407,13 +408,18 @@ def validate_stages(stages, _):
     return None
 
 
-def validate_snap_parameters(parameters, _):
-    """Known SNAP hyperparameters only (``DEFAULT_SNAP_HYPERPARAMETERS``)."""
-    try:
-        merge_snap_hyperparameters(parameters.get_dict())
-    except ValueError as exception:
-        return f'snap_parameters: {exception}'
-    return None
+def linear_parameters_validator(kind: str):
+    """Port validator of ``<kind>_parameters``: known hyperparameters of that fast potential only."""
+    merge = LINEAR_POTENTIALS[kind][2]
+
+    def validate(parameters, _):
+        try:
+            merge(parameters.get_dict())
+        except ValueError as exception:
+            return f'{kind}_parameters: {exception}'
+        return None
+
+    return validate
 
 
 def validate_inputs(inputs, _):
@@ -434,8 +440,9 @@ def validate_inputs(inputs, _):
         for explorer in stage['explorers']:
             if explorer['type'] == 'md' and 'lammps_code' not in inputs:
                 return f'stage {stage["name"]} runs MD: give lammps_code'
-            if explorer.get('potential') == 'snap' and 'snap_parameters' not in inputs:
-                return f'stage {stage["name"]} runs MD with the SNAP: give snap_parameters'
+            kind = explorer.get('potential', 'gap')
+            if kind != 'gap' and f'{kind}_parameters' not in inputs:
+                return f'stage {stage["name"]} runs MD with the {kind.upper()}: give {kind}_parameters'
             for label in labels:
                 message = EXPLORERS[explorer['type']].validate_structure(label, structures[label])
                 if message:
@@ -482,9 +489,11 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         spec.input('seed', valid_type=orm.Int, default=lambda: orm.Int(1),
                    help='Seed from which every MD, perturbation and selection seed is derived.')
         spec.input('lammps_code', valid_type=orm.AbstractCode, required=False, help='LAMMPS with pair_style quip.')
-        spec.input('snap_parameters', valid_type=orm.Dict, required=False, validator=validate_snap_parameters,
-                   help='If given, a fast SNAP with these hyperparameters (docs/fast_potential.md) is fitted to every '
-                   'training set a GAP is fitted to and evaluated on the same validation set.')
+        for kind in LINEAR_POTENTIALS:
+            spec.input(f'{kind}_parameters', valid_type=orm.Dict, required=False,
+                       validator=linear_parameters_validator(kind),
+                       help=f'If given, a fast {kind.upper()} with these hyperparameters (docs/fast_potential.md) is '
+                       'fitted to every training set a GAP is fitted to and evaluated on the same validation set.')
         spec.expose_inputs(
             DftLabellingWorkChain, namespace='labelling', exclude=('structures', 'tags'),
             namespace_options={'validator': None, 'help': 'Inputs of every DftLabellingWorkChain.'},
@@ -514,12 +523,14 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         )
 
         spec.output_namespace('generations', dynamic=True,
-                              valid_type=(GapPotentialData, SnapPotentialData, TrainingSetData, orm.Dict),
+                              valid_type=(GapPotentialData, SnapPotentialData, PodPotentialData, TrainingSetData,
+                                          orm.Dict),
                               help='Per generation (gen_<n>): potential, training_set, rmse (Dict) and, with '
-                              'snap_parameters, snap_potential.')
+                              'snap_parameters or pod_parameters, snap_potential or pod_potential.')
         spec.output('potential', valid_type=GapPotentialData, help='The final GAP.')
-        spec.output('snap_potential', valid_type=SnapPotentialData, required=False,
-                    help='The SNAP fitted to the final training set (with snap_parameters).')
+        for kind, (_, data_type, _) in LINEAR_POTENTIALS.items():
+            spec.output(f'{kind}_potential', valid_type=data_type, required=False,
+                        help=f'The {kind.upper()} fitted to the final training set (with {kind}_parameters).')
         spec.output('training_set', valid_type=TrainingSetData, help='The final training set.')
         spec.output('validation_set', valid_type=TrainingSetData, required=False, help='The validation set used.')
         spec.output('rmse_table', valid_type=orm.Dict,
@@ -549,7 +560,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
 
         :param structures: label -> StructureData explored by the stages.
         :param overrides: protocol keys to change: ``stages`` (a full list), ``seed``, ``gap_preset``,
-            ``gap_parameters``, ``force_sigma``, ``snap_parameters``, ``labelling_protocol``, ``labelling_overrides``.
+            ``gap_parameters``, ``force_sigma``, ``snap_parameters``, ``pod_parameters``, ``labelling_protocol``,
+            ``labelling_overrides``.
         :param initial_structures: label -> StructureData labelled before the first fit.
         :param validation_structures: label -> StructureData labelled once as the validation set.
         """
@@ -565,8 +577,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         )
         if inputs['force_sigma']:
             builder.gap_fit.force_sigma = orm.Dict(inputs['force_sigma'])
-        if inputs['snap_parameters'] is not None:
-            builder.snap_parameters = orm.Dict(inputs['snap_parameters'])
+        for kind in LINEAR_POTENTIALS:
+            if inputs[f'{kind}_parameters'] is not None:
+                builder[f'{kind}_parameters'] = orm.Dict(inputs[f'{kind}_parameters'])
         if lammps_code is not None:
             builder.lammps_code = lammps_code
         builder.structures = structures
@@ -723,7 +736,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             row['rmse']['validation'] = _table_metrics(validation)
             self.ctx.parity_label = f'validation set, GAP of generation {generation}'
         row['convergence_force_rmse_eV_per_A'] = row['rmse'].get('validation', {}).get('force_rmse_eV_per_A')
-        self._fit_snap(row)
+        self._fit_linear_potentials(row)
         self.report(f'gen {generation} [start]: {row["n_training"]} training configurations; RMSE train '
                     f'{_format_rmse(row["rmse"]["train"])}; validation {_format_rmse(row["rmse"].get("validation"))}')
         if 'fit' in self.ctx:
@@ -861,28 +874,30 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             self.ctx.parity_label = f'validation set, GAP of generation {generation}'
         row['rmse'] = rmse
         self.ctx.potential = self.ctx.new_potential
-        self._fit_snap(row)
+        self._fit_linear_potentials(row)
         self.report(
             f'gen {generation}: RMSE train {_format_rmse(rmse["train"])}; new labels {_format_rmse(old)} (previous '
             f'GAP) -> {_format_rmse(new)} (new GAP); validation {_format_rmse(rmse.get("validation"))}'
         )
 
-    def _fit_snap(self, row: dict):
-        """With ``snap_parameters``: fit a SNAP to the current training set; its RMSEs go to ``row['rmse_snap']``."""
-        if 'snap_parameters' not in self.inputs:
-            return
+    def _fit_linear_potentials(self, row: dict):
+        """For each ``<kind>_parameters`` given (SNAP, POD): fit that fast potential to the current training set;
+        its RMSEs go to ``row['rmse_<kind>']``."""
         generation = row['generation']
-        fit = run_calcfunction(fit_snap_potential, f'snap_fit_gen_{generation}', self.ctx.training_set,
-                               self.inputs.snap_parameters)
-        self.ctx.snap_potential = fit.outputs.potential
-        rmse = {'train': _table_metrics(fit.outputs.metrics.get_dict())}
-        if self.ctx.validation_set is not None:
-            validation, _ = self._metrics(self.ctx.snap_potential, self.ctx.validation_set,
-                                          f'validation_snap_gen_{generation}')
-            rmse['validation'] = _table_metrics(validation)
-        row['rmse_snap'] = rmse
-        self.report(f'gen {generation}: SNAP SnapPotentialData<{self.ctx.snap_potential.pk}> RMSE train '
-                    f'{_format_rmse(rmse["train"])}; validation {_format_rmse(rmse.get("validation"))}')
+        for kind, (fit_function, _, _) in LINEAR_POTENTIALS.items():
+            if f'{kind}_parameters' not in self.inputs:
+                continue
+            fit = run_calcfunction(fit_function, f'{kind}_fit_gen_{generation}', self.ctx.training_set,
+                                   self.inputs[f'{kind}_parameters'])
+            potential = self.ctx[f'{kind}_potential'] = fit.outputs.potential
+            rmse = {'train': _table_metrics(fit.outputs.metrics.get_dict())}
+            if self.ctx.validation_set is not None:
+                validation, _ = self._metrics(potential, self.ctx.validation_set,
+                                              f'validation_{kind}_gen_{generation}')
+                rmse['validation'] = _table_metrics(validation)
+            row[f'rmse_{kind}'] = rmse
+            self.report(f'gen {generation}: {type(potential).__name__}<{potential.pk}> RMSE train '
+                        f'{_format_rmse(rmse["train"])}; validation {_format_rmse(rmse.get("validation"))}')
 
     def finish_generation(self):
         """Record the generation, output it, and decide whether the stage goes on."""
@@ -919,8 +934,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.out(f'{namespace}.potential', self.ctx.potential)
         self.out(f'{namespace}.training_set', self.ctx.training_set)
         self.out(f'{namespace}.rmse', orm.Dict(row).store())
-        if 'rmse_snap' in row:
-            self.out(f'{namespace}.snap_potential', self.ctx.snap_potential)
+        for kind in LINEAR_POTENTIALS:
+            if f'rmse_{kind}' in row:
+                self.out(f'{namespace}.{kind}_potential', self.ctx[f'{kind}_potential'])
 
     # ------------------------------------------------------------------ end
     def results(self):
@@ -929,8 +945,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.out('training_set', self.ctx.training_set)
         if self.ctx.validation_set is not None:
             self.out('validation_set', self.ctx.validation_set)
-        if 'snap_potential' in self.ctx:
-            self.out('snap_potential', self.ctx.snap_potential)
+        for kind in LINEAR_POTENTIALS:
+            if f'{kind}_potential' in self.ctx:
+                self.out(f'{kind}_potential', self.ctx[f'{kind}_potential'])
         table = orm.Dict({'generations': self.ctx.table, 'stages': self.ctx.stage_outcomes}).store()
         self.out('rmse_table', table)
         if 'parity' in self.ctx:

@@ -28,6 +28,11 @@ MD_STAGE = {
 }
 
 
+#: A POD of 3 + 2 radial functions (44 coefficients for Li and S): fitted alongside the GAP in seconds.
+SMALL_POD = {'twobody_number_radial_basis_functions': 3, 'threebody_number_radial_basis_functions': 2,
+             'threebody_angular_degree': 2}
+
+
 def _odd_lis():
     atoms = li2s_atoms()
     del atoms[2]  # LiS: an odd electron count, which pw.x refuses with fixed occupations
@@ -48,7 +53,7 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
         lps_code('pw'), lps_code('gap_fit'), {'li2s': li2s(), 'lis_odd': _odd_lis()}, lammps_code=lps_code('lmp'),
         protocol='fast',
         overrides={'stages': [PERTURB_STAGE], 'labelling_overrides': FIXED_OCCUPATIONS,
-                   'snap_parameters': {'twojmax': 2}},
+                   'snap_parameters': {'twojmax': 2}, 'pod_parameters': SMALL_POD},
         initial_structures={'li2s_a': li2s(1), 'li2s_b': li2s(2), 'lis_c': _odd_lis()},
         validation_structures={'li2s_v': li2s(3)},
     )
@@ -71,10 +76,12 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
     assert set(results['generations']) == {'gen_0', 'gen_1', 'gen_2'}
     assert results['generations']['gen_2']['potential'].uuid == results['potential'].uuid
     assert results['plot'].get_content(mode='rb')[:8] == b'\x89PNG\r\n\x1a\n'
-    # a SNAP was fitted alongside every GAP and evaluated on the same validation set
-    assert all(row['rmse_snap']['validation']['n_structures'] == 1 for row in table)
-    assert results['generations']['gen_2']['snap_potential'].uuid == results['snap_potential'].uuid
+    # a SNAP and a POD were fitted alongside every GAP and evaluated on the same validation set
+    for kind in ('snap', 'pod'):
+        assert all(row[f'rmse_{kind}']['validation']['n_structures'] == 1 for row in table)
+        assert results['generations']['gen_2'][f'{kind}_potential'].uuid == results[f'{kind}_potential'].uuid
     assert results['snap_potential'].base.attributes.get('twojmax') == 2
+    assert results['pod_potential'].hyperparameters['threebody_angular_degree'] == 2
     report = '\n'.join(log.message for log in orm.Log.collection.get_logs_for(first))
     assert 'gen 1: 1 labelled, 1 failed; excluded `perturb_lis_odd_0`' in report
     assert 'gen 2: 2 candidates' in report and 'validation 0.' in report
@@ -92,6 +99,17 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
     np.testing.assert_array_equal(final.get_energies()[:4], training_set.get_energies())
     assert results_continued['rmse_table']['stages']['md']['verdict'] == 'converged'
     assert results_continued['validation_set'].uuid == results['validation_set'].uuid
+
+    # an MD explorer with `potential: pod` runs with the POD fitted to the set it starts from; a POD of four 3-atom
+    # cells loses its atoms at 600 K, which is recorded as an exploration failure, and the stage stalls (exit 411)
+    pod_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'pod'}], 'patience': 1}
+    _, third = run_get_node(IterativeTrainingWorkChain.get_builder_continuation(first, stages=[pod_md]))
+    assert third.exit_status == IterativeTrainingWorkChain.exit_codes.WARNING_TRAINING_STALLED.status
+    md_run = next(child for child in third.called if child.process_type == 'aiida.calculations:lps.lammps_md')
+    fit = md_run.inputs.potential.creator
+    assert fit.process_label == 'fit_pod_potential' and fit.inputs.training_set.uuid == training_set.uuid
+    failures = third.outputs.rmse_table['generations'][1]['exploration_failures']
+    assert failures == {'md_li2s_600K': f'LammpsMdCalculation<{md_run.pk}> exit 410: {md_run.exit_message}'}
 
 
 def test_stage_verdict_known_answers():
@@ -120,8 +138,13 @@ def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, ps
     snap_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'snap'}]}
     with pytest.raises(ValueError, match=r'stage md runs MD with the SNAP: give snap_parameters'):
         run_get_node(builder(snap_md, lammps_code=lps_code('lmp')))
-    wrong_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'pod'}]}
-    with pytest.raises(ValueError, match=r'explorer md: potential must be "gap" or "snap", got \'pod\''):
+    pod_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'pod'}]}
+    with pytest.raises(ValueError, match=r'stage md runs MD with the POD: give pod_parameters'):
+        run_get_node(builder(pod_md, lammps_code=lps_code('lmp')))
+    with pytest.raises(ValueError, match=r"pod_parameters: unknown POD hyperparameter 'r_cut'"):
+        run_get_node(builder(PERTURB_STAGE, overrides_extra={'pod_parameters': {'r_cut': 5.0}}))
+    wrong_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'mace'}]}
+    with pytest.raises(ValueError, match=r"explorer md: potential must be one of \['gap', 'snap', 'pod'\], got 'mace'"):
         run_get_node(builder(wrong_md, lammps_code=lps_code('lmp')))
     with pytest.raises(ValueError, match=r'stage md runs MD: give lammps_code'):
         run_get_node(builder(MD_STAGE))
