@@ -12,8 +12,8 @@ rattled copies of the cell (evaluation speed does not depend on the labels):
   alpha_max 8, l_max 3) instead of SOAP, and the same sparse points;
 - ``GAP fast``: the ``fast`` preset of the tests and demos;
 - ``SNAP 2J=6`` (and ``2J=8``): ``aiida_lps.potentials.snap`` defaults, 5 A cutoff;
-- ``POD`` (only with DFT labels, below): LAMMPS's ``fitpod`` with ``POD_PARAMETERS`` (5 A cutoff, 2- and
-  3-body descriptors); fitpod cannot fit the steep Morse reference (train force RMSE 3.4 eV/A of 4.5 RMS).
+- ``POD`` (only with DFT labels, below): ``aiida_lps.potentials.pod`` defaults (LAMMPS's ``fitpod``, 5 A cutoff,
+  2- and 3-body descriptors); fitpod cannot fit the steep Morse reference (train force RMSE 3.4 eV/A of 4.5 RMS).
 
 quippy rows time ``get_forces`` on the same cell in this Python process (1 thread).
 
@@ -44,8 +44,8 @@ from ase.data import atomic_masses
 
 from aiida_lps.potentials.evaluate import metrics_against_labels
 from aiida_lps.potentials.gap import GAP_PRESETS, gap_fit_arguments, merge_hyperparameters, two_body_pairs
-from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands, snap_pair_commands
-from aiida_lps.potentials.lammps_library import LammpsPairCalculator
+from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands
+from aiida_lps.potentials.pod import fit_pod
 from aiida_lps.potentials.snap import fit_snap
 from aiida_lps.setup.profile import code_specs, venv_bin
 from aiida_lps.structures.crystals import get_crystal
@@ -55,17 +55,6 @@ NUMBERS = [3, 15, 16]
 MASSES = [float(atomic_masses[z]) for z in NUMBERS]
 LOOP_TIME = re.compile(r'Loop time of ([\d.eE+-]+) on (\d+) procs for (\d+) steps with (\d+) atoms')
 CPU_USE = re.compile(r'([\d.]+)% CPU use with')
-#: POD hyperparameters of the ``POD`` row (``fitpod``'s pod.txt keywords; radii in Angstrom): the SNAP's 5 A cutoff,
-#: 2- and 3-body descriptors, 169 per element.
-POD_PARAMETERS = {'rin': 1.0, 'rcut': 5.0, 'bessel_polynomial_degree': 4, 'inverse_polynomial_degree': 8,
-                  'onebody': 1, 'twobody_number_radial_basis_functions': 6,
-                  'threebody_number_radial_basis_functions': 5, 'threebody_angular_degree': 4,
-                  'fourbody_number_radial_basis_functions': 0}
-#: fitpod's ridge parameter: on 4 DFT cells of gamma-Li3PS4, 1e-10 interpolates (validation 0.39 eV/A), 1e-4 gives
-#: 0.18 eV/A and 1e-2 underfits (train 0.09 eV/A)
-POD_REGULARISATION = 1e-4
-
-
 def benchmark_cell(repeat: tuple[int, int, int]):
     """The beta-Li3PS4 supercell of the benchmark."""
     return get_crystal('beta-Li3PS4').repeat(repeat)
@@ -119,39 +108,6 @@ def fit_gap(frames, overrides: dict, folder: pathlib.Path) -> tuple[pathlib.Path
                    env={**os.environ, 'OMP_NUM_THREADS': '1'})
     xml = folder / 'gap.xml'
     return xml, parse_gap_xml_header(xml.read_text())['label']
-
-
-def fit_pod(frames, folder: pathlib.Path) -> tuple[dict[str, bytes], list[str]]:
-    """Fit a POD with LAMMPS's ``fitpod``; return the files and the ``pair_style pod`` commands that run it.
-
-    fitpod's ridge term also shrinks the one-body (per-element) coefficients, which must carry the absolute DFT
-    energy (about -240 eV/atom here); so the fit sees energies minus the mean energy per atom e0 of ``frames``,
-    and e0 is added back to every element's one-body coefficient, which makes the energy E_fit + N e0 exactly.
-    """
-    training = folder / 'training'
-    training.mkdir(parents=True, exist_ok=True)
-    e0 = float(np.mean([atoms.info['energy'] / len(atoms) for atoms in frames]))
-    for index, atoms in enumerate(frames):
-        shifted = labels_only(atoms)
-        shifted.info['energy'] -= e0 * len(atoms)
-        ase.io.write(training / f'config_{index:04d}.xyz', shifted, format='extxyz')
-    parameters = {'species': ' '.join(SPECIES), 'pbc': '1 1 1', **POD_PARAMETERS}
-    (folder / 'pod.txt').write_text(''.join(f'{key} {value}\n' for key, value in parameters.items()))
-    (folder / 'data.txt').write_text(
-        'file_format extxyz\nfile_extension xyz\npath_to_training_data_set "training"\n'
-        f'fitting_regularization_parameter {POD_REGULARISATION}\nbasename_for_output_files lps\n')
-    (folder / 'fit.in').write_text('fitpod pod.txt data.txt\n')
-    result = subprocess.run([str(venv_bin() / 'lmp'), '-in', 'fit.in', '-log', 'none'], cwd=folder,
-                            capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
-    if result.returncode != 0 or not (folder / 'lps_coefficients.pod').exists():
-        raise RuntimeError(f'fitpod failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}')
-    lines = (folder / 'lps_coefficients.pod').read_text().splitlines()
-    per_element = (len(lines) - 1) // len(SPECIES)  # element-major blocks, the one-body coefficient first
-    for element in range(len(SPECIES)):
-        lines[1 + element * per_element] = repr(float(lines[1 + element * per_element]) + e0)
-    files = {'potential.pod': (folder / 'pod.txt').read_bytes(),
-             'potential_coefficients.pod': ('\n'.join(lines) + '\n').encode()}
-    return files, ['pair_style pod', f'pair_coeff * * potential.pod potential_coefficients.pod {" ".join(SPECIES)}']
 
 
 def lammps_speed(cell, pair_commands: list[str], files: dict[str, bytes], steps: int, ranks: int,
@@ -227,17 +183,13 @@ def run_all(cell, frames, arguments, work: pathlib.Path, validation=None) -> tup
         if arguments.quippy_calls:
             rows.append((name, 'quippy', 1, quippy_speed(cell, xml, label, arguments.quippy_calls)))
             print(f'  {name} (quippy): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
-    linear = {}
-    for twojmax in arguments.twojmax:
-        model = fit_snap(frames, {'twojmax': twojmax})
-        linear[f'SNAP 2J={twojmax}'] = (
-            {'potential.snapcoeff': model.snapcoeff().encode(), 'potential.snapparam': model.snapparam().encode()},
-            snap_pair_commands('potential.snapcoeff', 'potential.snapparam', SPECIES))
+    linear = {f'SNAP 2J={twojmax}': fit_snap(frames, {'twojmax': twojmax}) for twojmax in arguments.twojmax}
     if validation and arguments.pod:  # fitpod cannot represent the steep Morse reference: DFT labels only
-        linear['POD'] = fit_pod(frames, work / 'pod_fit')
-    for name, (files, commands) in linear.items():
+        linear['POD'] = fit_pod(frames)
+    for name, model in linear.items():
+        files, commands = model.lammps_pair()
         if validation:
-            accuracy[name] = metrics_against_labels(validation, LammpsPairCalculator(SPECIES, commands, files))
+            accuracy[name] = metrics_against_labels(validation, model.calculator())
         for ranks in arguments.ranks:
             try:
                 speed = lammps_speed(cell, commands, files, arguments.snap_steps, ranks,

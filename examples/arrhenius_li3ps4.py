@@ -1,11 +1,11 @@
-"""Arrhenius conductivity of gamma-Li3PS4 with a potential of the profile: short GAP runs or long SNAP runs.
+"""Arrhenius conductivity of gamma-Li3PS4 with a potential of the profile: short GAP runs or long POD/SNAP runs.
 
 Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK [T_K ...]]
 
 Without POTENTIAL_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
 With a GAP: three temperatures on the 16-atom cell, 0.5 ps NVT and 5 ps NVE each (minutes). With the pk of a
-SnapPotentialData (the fast potential, docs/fast_potential.md): four temperatures on a 128-atom supercell,
-10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
+PodPotentialData or SnapPotentialData (the fast potentials, docs/fast_potential.md): four temperatures on a
+128-atom supercell, 10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
 This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
 with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
 their temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
@@ -18,21 +18,19 @@ from aiida import orm
 from aiida.engine import run_get_node
 
 from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.data.snap_potential import SnapPotentialData
+from aiida_lps.data.lammps_potential import LammpsFilesPotentialData
 from aiida_lps.structures.crystals import get_crystal
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 
-#: Per potential kind: temperatures (K) and overrides of the ``fast`` protocol (2 fs steps, frames every 20 fs).
-SETTINGS = {
-    GapPotentialData: ([600.0, 800.0, 1000.0], {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16}),
-    SnapPotentialData: ([600.0, 800.0, 1000.0, 1200.0],
-                        {'equilibration_ps': 10.0, 'production_ps': 50.0, 'min_atoms': 128,
-                         'dump_interval_fs': 100.0}),
-}
+#: Temperatures (K) and overrides of the ``fast`` protocol (2 fs steps, frames every 20 fs) for a GAP, and for the
+#: fast linear potentials (POD, SNAP).
+GAP_SETTINGS = ([600.0, 800.0, 1000.0], {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16})
+FAST_SETTINGS = ([600.0, 800.0, 1000.0, 1200.0],
+                 {'equilibration_ps': 10.0, 'production_ps': 50.0, 'min_atoms': 128, 'dump_interval_fs': 100.0})
 
 
 def load_potential(arguments):
-    """The GAP or SNAP given by pk on the command line, else the newest GapPotentialData in the profile."""
+    """The GAP, POD or SNAP given by pk on the command line, else the newest GapPotentialData in the profile."""
     if arguments:
         return orm.load_node(int(arguments[0]))
     query = orm.QueryBuilder().append(GapPotentialData, tag='gap').order_by({'gap': {'ctime': 'desc'}})
@@ -43,7 +41,7 @@ def load_potential(arguments):
 
 
 potential = load_potential(sys.argv[1:])
-temperatures, overrides = SETTINGS[type(potential)]
+temperatures, overrides = FAST_SETTINGS if isinstance(potential, LammpsFilesPotentialData) else GAP_SETTINGS
 temperatures = [float(value) for value in sys.argv[2:]] or temperatures
 structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
 builder = ArrheniusWorkChain.get_builder_from_protocol(

@@ -134,16 +134,20 @@ class PodModel:
         """The parameter and coefficient texts, in ``pair_coeff`` order."""
         return self.parameters, self.coefficients
 
+    def lammps_pair(self) -> tuple[dict[str, bytes], list[str]]:
+        """The files (name -> content) and the ``pair_style pod`` commands reading them (types: ``species``)."""
+        files = {'potential.pod': self.parameters.encode(), 'potential_coefficients.pod': self.coefficients.encode()}
+        return files, pod_pair_commands(*files, self.species)
+
     def calculator(self) -> LammpsPairCalculator:
         """An ASE calculator running this model with LAMMPS's ``pair_style pod`` in-process."""
-        return pod_calculator(self.parameters, self.coefficients)
+        files, commands = self.lammps_pair()
+        return LammpsPairCalculator(self.species, commands, files)
 
 
 def pod_calculator(parameters: str, coefficients: str) -> LammpsPairCalculator:
     """An ASE calculator for the POD in the given parameter and coefficient texts (``pair_style pod``)."""
-    species = read_pod_parameters(parameters)['species']
-    files = {'potential.pod': parameters.encode(), 'potential_coefficients.pod': coefficients.encode()}
-    return LammpsPairCalculator(species, pod_pair_commands(*files, species), files)
+    return PodModel(read_pod_parameters(parameters)['species'], {}, parameters, coefficients).calculator()
 
 
 def fit_pod(frames: Sequence, hyperparameters: dict | None = None,

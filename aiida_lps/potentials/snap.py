@@ -219,21 +219,15 @@ class SnapModel:
         beta = self.coefficients.ravel()
         return float(descriptors.energy @ beta), (descriptors.forces @ beta).reshape(-1, 3)
 
+    def lammps_pair(self) -> tuple[dict[str, bytes], list[str]]:
+        """The files (name -> content) and the ``pair_style snap`` commands reading them (types: ``species``)."""
+        files = {'potential.snapcoeff': self.snapcoeff().encode(), 'potential.snapparam': self.snapparam().encode()}
+        return files, snap_pair_commands(*files, self.species)
+
     def calculator(self) -> LammpsPairCalculator:
         """An ASE calculator running this model with LAMMPS's ``pair_style snap`` in-process."""
-        return snap_calculator(self.snapcoeff(), self.snapparam())
-
-
-def snap_calculator(snapcoeff: str, snapparam: str) -> LammpsPairCalculator:
-    """An ASE calculator for the SNAP in the given ``snapcoeff``/``snapparam`` texts (LAMMPS ``pair_style snap``).
-
-    The LAMMPS types are the snapcoeff elements in the file's order.
-    """
-    read_snapparam(snapparam)  # refuses what pair_style snap would read differently from this module
-    species = read_snapcoeff(snapcoeff)['species']
-    commands = snap_pair_commands('potential.snapcoeff', 'potential.snapparam', species)
-    files = {'potential.snapcoeff': snapcoeff.encode(), 'potential.snapparam': snapparam.encode()}
-    return LammpsPairCalculator(species, commands, files)
+        files, commands = self.lammps_pair()
+        return LammpsPairCalculator(self.species, commands, files)
 
 
 def read_snapcoeff(text: str) -> dict:

@@ -1,6 +1,6 @@
-"""Li diffusion from a GAP and from a SNAP on the same cell, temperatures and velocity seeds.
+"""Li diffusion from a GAP and from a fast potential (SNAP or POD) on the same cell, temperatures and velocity seeds.
 
-Run: verdi run examples/compare_gap_snap_md.py GAP_PK SNAP_PK [T_K T_K T_K ...]
+Run: verdi run examples/compare_gap_fast_md.py GAP_PK FAST_PK [T_K T_K T_K ...]
 
 Both potentials drive the same ArrheniusWorkChain settings (16-atom gamma-Li3PS4, the temperatures given (three or
 more) or 600, 800 and 1000 K, 0.5 ps NVT and 5 ps NVE, seed 1), so the runs differ only by the potential. The table
@@ -33,7 +33,7 @@ def diffusion_cell(summary: dict) -> str:
 
 
 if len(sys.argv) < 3:
-    raise SystemExit('usage: verdi run examples/compare_gap_snap_md.py GAP_PK SNAP_PK [T_K T_K T_K ...]')
+    raise SystemExit('usage: verdi run examples/compare_gap_fast_md.py GAP_PK FAST_PK [T_K T_K T_K ...]')
 temperatures = [float(value) for value in sys.argv[3:]] or DEFAULT_TEMPERATURES_K
 structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
 columns = {}
