@@ -1,15 +1,16 @@
-"""Fit a SNAP to the training set of the newest GAP in the profile and compare their errors. Run:
-verdi run examples/fit_snap.py
+"""Fit a SNAP and a POD to the training set of the newest GAP in the profile and compare the three. Run:
+verdi run examples/fit_fast_potentials.py
 
 The GAP comes from the newest finished IterativeTrainingWorkChain (its final potential, training set and, if it
 had one, validation set) or else the newest finished GapFitCalculation. The SNAP (aiida_lps.potentials.snap
-defaults: 2J = 6, 5 Angstrom cutoff) is fitted by fit_snap_potential to the same training set; both are evaluated
-by evaluate_potential on the training set and on the validation set, which neither was trained on.
+defaults: 2J = 6, 5 Angstrom cutoff) and the POD (aiida_lps.potentials.pod defaults: 2- and 3-body, 5 Angstrom
+cutoff) are fitted to the same training set by fit_snap_potential and fit_pod_potential; all three are evaluated
+by evaluate_potential on the training set and on the validation set, which none was trained on.
 """
 from aiida import orm
 
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_linear_potential import fit_snap_potential
+from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.query import newest_finished
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
@@ -28,15 +29,18 @@ else:
 print(f'{source.process_label}<{source.pk}> [exit {source.exit_status}]: GapPotentialData<{gap.pk}>, '
       f'TrainingSetData<{training_set.pk}> '
       f'({training_set.num_structures} configurations, {training_set.base.attributes.get("num_atoms")} atoms)')
-snap = fit_snap_potential(training_set, orm.Dict({}))['potential']
-print(f'SnapPotentialData<{snap.pk}> (2J = {snap.hyperparameters["twojmax"]}, species {snap.species})\n')
+potentials = {'GAP': gap}
+for kind, (fit, _, _) in LINEAR_POTENTIALS.items():
+    potentials[kind.upper()] = fit(training_set, orm.Dict({}))['potential']
+    print(f'{type(potentials[kind.upper()]).__name__}<{potentials[kind.upper()].pk}> fitted')
+print()
 
 sets = {'training': training_set}
 if validation_set is not None:
     sets['validation'] = validation_set
 print(f'{"set":<11}{"potential":<6}{"E meV/atom":>11}{"E-offset":>10}{"F eV/A":>9}   F per element eV/A')
 for name, configurations in sets.items():
-    for label, potential in (('GAP', gap), ('SNAP', snap)):
+    for label, potential in potentials.items():
         metrics = evaluate_potential(potential, configurations)['metrics'].get_dict()
         elements = ', '.join(f'{key} {value:.3f}' for key, value in metrics['force_rmse_by_element'].items())
         print(f'{name:<11}{label:<6}{metrics["energy_rmse_meV_per_atom"]:>11.2f}'
