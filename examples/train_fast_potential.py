@@ -11,8 +11,8 @@ compares them). Two stages:
 2. ``fast_md``: four generations in which the current SNAP runs 1 + 10 ps of 16-atom MD at 800, 1000 and 1200 K
    and farthest-point sampling picks 4 of its snapshots for pw.x. The cheap MD goes where the SNAP is wrong; the
    DFT labels of those places teach all three potentials. (With the POD driving this stage instead, on
-   2026-12-05, neither the POD nor the SNAP of the 32 configurations held 128 atoms at 1000 K: see
-   docs/fast_potential.md.)
+   2026-12-05, neither the POD nor the SNAP of the 32 configurations held 128 atoms at 1000 K; with the SNAP
+   driving it, both held 10 ps at 600-1400 K, but only the SNAP held 50 ps: see docs/fast_potential.md.)
 
 Measured runs are in docs/fast_potential.md (2026-12-03 with a SNAP driving the second stage: its SNAP of 32
 configurations held 50 ps of NVE at 600-1200 K on 128 atoms, where those of 10-16 configurations heated or collapsed).
@@ -72,5 +72,6 @@ for row in results['rmse_table']['generations']:
           f'{cells[2]:>16}')
 gap_pk, pod_pk, snap_pk = (results[name].pk for name in ('potential', 'pod_potential', 'snap_potential'))
 print(f'GAP {gap_pk}, POD {pod_pk}, SNAP {snap_pk}:')
-print(f'  verdi run examples/arrhenius_li3ps4.py {pod_pk}')
-print(f'  verdi run examples/compare_gap_fast_md.py {gap_pk} {pod_pk}')
+print(f'  verdi run examples/arrhenius_li3ps4.py {snap_pk}   (or {pod_pk}: the POD is more accurate, the SNAP has held '
+      'longer MD)')
+print(f'  verdi run examples/compare_gap_fast_md.py {gap_pk} {snap_pk}')
