@@ -48,7 +48,9 @@ def md_parameters(temperature_K: float, seed: int, *, timestep_fs: float, equili
     """``LammpsMdCalculation`` parameters: velocities at ``temperature_K``, NVT equilibration, NVE production.
 
     Both stage lengths are rounded to whole dump intervals, so the stored production frames are equally spaced
-    from its first step; only the production run is dumped.
+    from its first step; only the production run is dumped. The NVT stage ends with the
+    velocities scaled to its mean total energy over its second half, so the NVE temperature of a small cell is on
+    target instead of off by the canonical spread of the last NVT step's energy (about 1/sqrt(3N)).
 
     :param temperature_K: target temperature, K.
     :param seed: velocity seed (positive integer).
@@ -69,7 +71,7 @@ def md_parameters(temperature_K: float, seed: int, *, timestep_fs: float, equili
         'dump_every': dump_every,
         'stages': [
             {'ensemble': 'nvt', 'steps': equilibration_dumps * dump_every, 'temperature_K': temperature_K,
-             'damping_fs': thermostat_damping_fs, 'dump': False},
+             'damping_fs': thermostat_damping_fs, 'dump': False, 'end_at_mean_energy': True},
             {'ensemble': 'nve', 'steps': production_dumps * dump_every},
         ],
     }

@@ -56,6 +56,24 @@ def test_md_outputs_match_the_raw_files(aiida_profile, lps_code, tiny_gap_xml):
 
 
 @pytest.mark.requires_codes
+def test_nve_starts_at_the_mean_energy_of_the_nvt_stage(aiida_profile, lps_code, tiny_gap_xml):
+    """With end_at_mean_energy the NVE total energy is the NVT mean over its second half, not its last value."""
+    parameters = {
+        'timestep_fs': 1.0, 'initial_temperature_K': 600, 'seed': 5, 'thermo_every': 1, 'dump_every': 5,
+        'stages': [{'ensemble': 'nvt', 'steps': 40, 'temperature_K': 600, 'damping_fs': 20.0, 'dump': False,
+                    'end_at_mean_energy': True},
+                   {'ensemble': 'nve', 'steps': 10}],
+    }
+    results, node = run_get_node(_builder(lps_code('lmp'), GapPotentialData(tiny_gap_xml), parameters))
+    assert node.is_finished_ok, node.exit_message
+    thermo = results['thermo']
+    stage, step, energy = (thermo.get_array(name) for name in ('stage', 'Step', 'TotEng'))
+    nvt_mean = energy[(stage == 0) & (step >= 20)].mean()
+    assert abs(energy[stage == 0][-1] - nvt_mean) > 1e-3  # the last NVT energy is not the mean ...
+    assert energy[stage == 1][0] == pytest.approx(nvt_mean, abs=1e-6)  # ... but the NVE run starts at it
+
+
+@pytest.mark.requires_codes
 def test_lost_atoms_give_a_named_exit_code(aiida_profile, lps_code, tiny_gap_xml):
     blow_up = {'timestep_fs': 20.0, 'initial_temperature_K': 1.0e7, 'seed': 3, 'thermo_every': 1,
                'stages': [{'ensemble': 'nve', 'steps': 20}]}
@@ -74,4 +92,7 @@ def test_species_outside_the_potential_are_refused(aiida_profile, lps_code, tiny
 def test_bad_md_parameters_are_refused(aiida_profile, lps_code, tiny_gap_xml):
     builder = _builder(lps_code('lmp'), GapPotentialData(tiny_gap_xml), {'stages': [{'ensemble': 'npt', 'steps': 5}]})
     with pytest.raises(ValueError, match='ensemble must be "nvt" or "nve"'):
+        run_get_node(builder)
+    builder.parameters = orm.Dict({'stages': [{'ensemble': 'nve', 'steps': 5, 'end_at_mean_energy': True}]})
+    with pytest.raises(ValueError, match='end_at_mean_energy needs an nvt stage'):
         run_get_node(builder)
