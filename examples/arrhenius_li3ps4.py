@@ -24,7 +24,7 @@ from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 
 #: Temperatures (K) and overrides of the ``fast`` protocol (2 fs steps, frames every 20 fs) for a GAP, and for the
 #: fast linear potentials (POD, SNAP).
-GAP_SETTINGS = ([600.0, 800.0, 1000.0], {'equilibration_ps': 0.5, 'production_ps': 5.0, 'min_atoms': 16})
+GAP_SETTINGS = ([1100.0, 1250.0, 1400.0], {})
 FAST_SETTINGS = ([600.0, 800.0, 1000.0, 1200.0],
                  {'equilibration_ps': 10.0, 'production_ps': 50.0, 'min_atoms': 128, 'dump_interval_fs': 100.0})
 

@@ -69,7 +69,7 @@ def analyse_trajectory(positions_A, symbols, cells_A, times_ps, temperature_K, *
     :param temperature_K: MD temperature, K.
     :param mobile_species: chemical symbol of the carriers.
     :param charge: carrier charge, elementary charges.
-    :param fit_start_ps: start of the MSD fit window (lag time), ps; None chooses it from the log-log slope.
+    :param fit_start_ps: start of the MSD fit window (lag time), ps; None chooses it from the growth of the MSD.
     :param fit_end_ps: end of the MSD fit window, ps; None uses half the trajectory.
     :return: dict with ``n_carriers``, ``volume_A3``, ``n_frames``, ``frame_interval_ps``,
         ``mobile_msd_half_run_A2`` (carrier-averaged MSD at a lag of half the run, Angstrom^2: comparable between

@@ -32,10 +32,14 @@ of the model and the between-atom variance, so it is never smaller than either. 
 ``dispersion_ratio`` (about 1 for a Gaussian random walk).
 
 Fit window. Unless given, the window ends at ``end_fraction`` (default 0.5) of the trajectory and starts
-at the first lag from which the local log-log slope d ln MSD / d ln t stays within ``slope_tolerance`` of 1
-over a factor ``PERSISTENCE_FACTOR`` in time (so the brief pass through slope 1 between the ballistic and
-the caged regime is not taken for diffusion). GLS down-weights long lags by itself, so the end point
-matters little.
+at the first lag m from which the MSD grows linearly over a factor ``PERSISTENCE_FACTOR`` in time. Growth is
+measured by the increment exponent alpha(m) = log2[(MSD(2m) - MSD(m)) / (MSD(m) - MSD(m/2))], the local
+exponent of MSD(t) = c + A t^alpha whatever the offset c (vibrations in the cage): 2 while ballistic, below 1
+while caged, 1 once diffusive. alpha must stay within a tolerance of 1: ``slope_tolerance``, widened to
+``NOISE_SIGMAS`` jackknife (leave-one-atom-out) standard errors of alpha where the data are that noisy (few
+hopping carriers), but never beyond ``MAX_SLOPE_TOLERANCE``. Finally the diffusive part must dominate the MSD
+at the window end, 2 d D t_end >= ``DOMINANCE`` * c, so a slow creep on top of a cage is not taken for
+diffusion. GLS down-weights long lags by itself, so the end point matters little.
 
 References:
 - J. T. Bullerjahn, S. von Buelow, G. Hummer, "Optimal estimates of self-diffusion coefficients from
@@ -63,15 +67,22 @@ __all__ = (
 
 #: 1 Angstrom^2/ps = 1e-20 m^2 / 1e-12 s = 1e-4 cm^2/s.
 A2_PER_PS_IN_CM2_PER_S = 1e-4
-#: The log-log slope must stay near 1 over this factor in lag time for the window to start.
+#: The increment exponent of the MSD must stay near 1 over this factor in lag time for the window to start.
 PERSISTENCE_FACTOR = 4.0
+#: Where alpha is noisy, its tolerance widens to this many jackknife standard errors ...
+NOISE_SIGMAS = 3.0
+#: ... but never beyond this: an exponent outside [0.5, 1.5] is not diffusion, however noisy.
+MAX_SLOPE_TOLERANCE = 0.5
+#: At the window end the linear part 2 d D t of the MSD must be at least this multiple of its offset c
+#: (there the log-log slope of the MSD is >= 5/6).
+DOMINANCE = 5.0
 #: At most this many lags (geometrically spaced over the window, dense where the data are most precise)
 #: enter the GLS fit.
 MAX_FIT_POINTS = 100
 
 
 class NotDiffusiveError(ValueError):
-    """The MSD never reaches a diffusive (slope 1 in log-log) regime inside the allowed window."""
+    """The MSD never reaches a diffusive (linear growth) regime inside the allowed window."""
 
 
 @dataclass(frozen=True)
@@ -150,21 +161,23 @@ def _sum_of_cubes(n):
     return (n * (n + 1) / 2.0)**2
 
 
-def select_fit_window(mean_msd_A2, frame_interval_ps, *, fit_start_ps=None, fit_end_ps=None, end_fraction=0.5,
+def select_fit_window(msd_A2, frame_interval_ps, *, fit_start_ps=None, fit_end_ps=None, end_fraction=0.5,
                       slope_tolerance=0.15):
     """Choose the lags of the diffusive regime (rules in the module docstring).
 
-    :param mean_msd_A2: atom-averaged MSD, shape (n_frames,), Angstrom^2, index = lag in frames.
+    :param msd_A2: per-atom MSDs, shape (n_frames, n_atoms), or one series, shape (n_frames,), Angstrom^2,
+        index = lag in frames. With one series the tolerance is not widened by noise.
     :param frame_interval_ps: time between stored frames, ps.
-    :param fit_start_ps: fixed window start, ps; None chooses it from the log-log slope.
+    :param fit_start_ps: fixed window start, ps; None chooses it from the growth of the MSD.
     :param fit_end_ps: fixed window end, ps; None uses ``end_fraction`` of the trajectory.
     :param end_fraction: window end as a fraction of the trajectory length when ``fit_end_ps`` is None.
-    :param slope_tolerance: accepted |d ln MSD / d ln t - 1| for the automatic start.
+    :param slope_tolerance: accepted |alpha - 1| for the automatic start where alpha is not noisier.
     :return: (start_lag, end_lag) in frames, 1 <= start_lag < end_lag <= n_frames - 1.
-    :raises NotDiffusiveError: if no start satisfies the slope criterion.
+    :raises NotDiffusiveError: if no start satisfies the growth criteria.
     """
-    mean_msd_A2 = np.asarray(mean_msd_A2, dtype=float)
-    last_lag = mean_msd_A2.size - 1
+    msd_A2 = np.asarray(msd_A2, dtype=float)
+    msd_A2 = msd_A2[:, None] if msd_A2.ndim == 1 else msd_A2
+    last_lag = msd_A2.shape[0] - 1
     end_lag = int(round(fit_end_ps / frame_interval_ps)) if fit_end_ps is not None else int(end_fraction * last_lag)
     if not 2 <= end_lag <= last_lag:
         raise ValueError(
@@ -177,27 +190,58 @@ def select_fit_window(mean_msd_A2, frame_interval_ps, *, fit_start_ps=None, fit_
             raise ValueError(f'fit window start {fit_start_ps} ps is not before its end '
                              f'{end_lag * frame_interval_ps:g} ps')
         return start_lag, end_lag
-    return _diffusive_start_lag(mean_msd_A2[:end_lag + 1], frame_interval_ps, slope_tolerance), end_lag
+    return _diffusive_start_lag(msd_A2[:end_lag + 1], frame_interval_ps, slope_tolerance), end_lag
 
 
-def _diffusive_start_lag(mean_msd_A2, frame_interval_ps, slope_tolerance):
-    """First lag whose log-log slope stays within tolerance of 1 up to PERSISTENCE_FACTOR times that lag."""
-    end_lag = mean_msd_A2.size - 1
-    grid = np.unique(np.round(2.0**(np.arange(0, np.log2(max(end_lag, 2)) * 4 + 1) / 4)).astype(int))
-    grid = grid[2 * grid <= end_lag]
-    with np.errstate(divide='ignore', invalid='ignore'):
-        slopes = np.log(mean_msd_A2[2 * grid] / mean_msd_A2[grid]) / np.log(2.0)
-    is_diffusive = np.abs(slopes - 1.0) <= slope_tolerance
-    for position, lag in enumerate(grid):
+def _increment_exponents(msd_A2, lags):
+    """alpha(m) = log2[(MSD(2m) - MSD(m)) / (MSD(m) - MSD(m/2))] of the atom mean and its jackknife error.
+
+    :param msd_A2: per-atom MSDs, shape (n_frames, n_atoms), Angstrom^2.
+    :param lags: even lags m in frames with 2 m < n_frames.
+    :return: (alpha, standard error) per lag; nan where an increment is not positive; error 0 for one atom.
+    """
+    def exponent(msd):
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return np.log2((msd[2 * lags] - msd[lags]) / (msd[lags] - msd[lags // 2]))
+
+    n_atoms = msd_A2.shape[1]
+    alpha = exponent(msd_A2.mean(axis=1))
+    if n_atoms == 1:
+        return alpha, np.zeros_like(alpha)
+    leave_one_out = (msd_A2.sum(axis=1, keepdims=True) - msd_A2) / (n_atoms - 1)
+    jackknife = exponent(leave_one_out)
+    error = np.sqrt((n_atoms - 1) / n_atoms * ((jackknife - jackknife.mean(axis=1, keepdims=True))**2).sum(axis=1))
+    return alpha, error
+
+
+def _diffusive_start_lag(msd_A2, frame_interval_ps, slope_tolerance):
+    """First lag from which alpha stays near 1 up to PERSISTENCE_FACTOR times that lag, if the line dominates."""
+    end_lag = msd_A2.shape[0] - 1
+    horizon_ps = end_lag * frame_interval_ps / (2 * PERSISTENCE_FACTOR)
+    lags = 2 * np.unique(np.round(2.0**(np.arange(0, np.log2(max(end_lag, 2)) * 4 + 1) / 4)).astype(int))
+    lags = lags[2 * lags <= end_lag]
+    alpha, alpha_error = _increment_exponents(msd_A2, lags)
+    tolerance = np.clip(NOISE_SIGMAS * alpha_error, slope_tolerance, MAX_SLOPE_TOLERANCE)
+    is_diffusive = np.abs(alpha - 1.0) <= tolerance
+    mean_msd = msd_A2.mean(axis=1)
+    for position, lag in enumerate(lags):
         horizon = PERSISTENCE_FACTOR * lag
         if 2 * horizon > end_lag:
             break
-        if is_diffusive[position:][grid[position:] <= horizon].all():
+        if is_diffusive[position:][lags[position:] <= horizon].all():
+            growth = (mean_msd[end_lag] - mean_msd[lag]) / (end_lag - lag) * end_lag
+            offset = mean_msd[end_lag] - growth
+            if growth < DOMINANCE * offset:
+                raise NotDiffusiveError(
+                    f'the MSD grows linearly from {lag * frame_interval_ps:g} ps on, but by the window end its '
+                    f'linear part ({growth:.3g} A^2) is below {DOMINANCE:g} times its offset ({offset:.3g} A^2): '
+                    'the carriers barely leave their cages; run longer or hotter, or give the fit window explicitly'
+                )
             return int(lag)
     raise NotDiffusiveError(
-        f'the MSD never shows a log-log slope within {slope_tolerance} of 1 for a factor {PERSISTENCE_FACTOR:g} '
-        f'in time before {end_lag * frame_interval_ps / (2 * PERSISTENCE_FACTOR):g} ps: run longer or hotter, '
-        'or give the fit window explicitly'
+        f'the MSD never grows linearly (increment exponent within max({slope_tolerance}, {NOISE_SIGMAS:g} sigma) '
+        f'of 1) for a factor {PERSISTENCE_FACTOR:g} in time before {horizon_ps:g} ps: run longer or hotter, or give '
+        'the fit window explicitly'
     )
 
 
@@ -214,7 +258,7 @@ def fit_diffusivity(per_atom_msd_A2, frame_interval_ps, *, n_dimensions=3, fit_s
     :param fit_start_ps: fixed window start, ps, or None for automatic (:func:`select_fit_window`).
     :param fit_end_ps: fixed window end, ps, or None for ``end_fraction`` of the trajectory.
     :param end_fraction: automatic window end as a fraction of the trajectory length.
-    :param slope_tolerance: accepted |log-log slope - 1| for the automatic window start.
+    :param slope_tolerance: accepted |increment exponent - 1| for the automatic window start.
     :return: a :class:`DiffusionFit`.
     """
     per_atom_msd_A2 = np.asarray(per_atom_msd_A2, dtype=float)
@@ -222,7 +266,7 @@ def fit_diffusivity(per_atom_msd_A2, frame_interval_ps, *, n_dimensions=3, fit_s
         raise ValueError(f'per_atom_msd_A2 must have shape (n_frames, n_atoms), got {per_atom_msd_A2.shape}')
     n_frames, n_atoms = per_atom_msd_A2.shape
     start_lag, end_lag = select_fit_window(
-        per_atom_msd_A2.mean(axis=1), frame_interval_ps, fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps,
+        per_atom_msd_A2, frame_interval_ps, fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps,
         end_fraction=end_fraction, slope_tolerance=slope_tolerance,
     )
     lags = np.unique(np.round(np.geomspace(start_lag, end_lag, MAX_FIT_POINTS)).astype(int))
