@@ -3,8 +3,8 @@
 Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK [T_K ...]]
 
 Without POTENTIAL_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
-With a GAP: three temperatures on the 16-atom cell, 0.5 ps NVT and 5 ps NVE each (minutes). With the pk of a
-PodPotentialData or SnapPotentialData (the fast potentials, docs/fast_potential.md): four temperatures on a
+With a GAP: the ``fast`` protocol at 1100, 1250 and 1400 K, a 32-atom supercell, 2 ps NVT and 20 ps NVE each
+(about 20 min on 2 cores). With the pk of a PodPotentialData or SnapPotentialData (the fast potentials, docs/fast_potential.md): four temperatures on a
 128-atom supercell, 10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
 This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
 with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
