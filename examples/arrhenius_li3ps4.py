@@ -4,13 +4,14 @@ Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK [T_K ...]]
 
 Without POTENTIAL_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
 With a GAP: the ``fast`` protocol at 1100, 1250 and 1400 K, a 32-atom supercell, 2 ps NVT and 20 ps NVE each
-(about 20 min on 2 cores). With the pk of a PodPotentialData or SnapPotentialData (the fast potentials, docs/fast_potential.md): four temperatures on a
+(about 35 min on 2 cores). With the pk of a PodPotentialData or SnapPotentialData (the fast potentials, docs/fast_potential.md): four temperatures on a
 128-atom supercell, 10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
 This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
 with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
 their temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
 exit 410 or 411 and says why.
 """
+import math
 import sys
 import time
 
@@ -67,8 +68,10 @@ for conductivity in sorted(results.get('conductivities', {}).values(), key=lambd
 if node.is_finished_ok:
     result = results['result']
     print(f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV')
-    print(f'sigma(300 K) = {result["conductivity_300K_S_per_cm"]:.3g} +- '
-          f'{result["conductivity_300K_err_S_per_cm"]:.2g} S/cm')
+    sigma_rt, sigma_rt_err = result['conductivity_300K_S_per_cm'], result['conductivity_300K_err_S_per_cm']
+    log_err = sigma_rt_err / sigma_rt  # standard error of ln(sigma)
+    print(f'sigma(300 K) = {sigma_rt:.3g} +- {sigma_rt_err:.2g} S/cm (first order); one-sigma range of the '
+          f'log-normal: {sigma_rt * math.exp(-log_err):.2g} to {sigma_rt * math.exp(log_err):.2g} S/cm')
     print(f'excluded temperatures: {result["excluded"] or "none"}')
     print(f'Arrhenius plot: verdi node repo cat {results["arrhenius_plot"].pk} arrhenius.png > arrhenius.png')
 else:
