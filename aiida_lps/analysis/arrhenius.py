@@ -7,12 +7,22 @@ errors say (Birge ratio; never scaled down). E_A and the extrapolated sigma(T), 
 carry errors from the full covariance of slope and intercept, which are strongly anti-correlated because
 1/T of the data lies far from 1/(300 K).
 
+Intervals. With the scale of the errors estimated from the scatter of n points, (estimate - truth) / error
+follows Student's t with n - 2 degrees of freedom, not a normal distribution: with three temperatures (one
+degree of freedom) the two-sided 95 % interval is +- 12.7 standard errors, not +- 1.96. Intervals of E_A and
+of sigma(T) therefore use t quantiles with n - 2 degrees of freedom (``CONFIDENCE`` by default); with the
+absolute covariance (reduced chi^2 below 1) this is conservative. ln(sigma T) is linear in the fit parameters,
+so its interval is exact in log space and that of sigma(T) is log-normal (asymmetric):
+sigma exp(+- t s_ln), s_ln^2 = g C g^T with g = (1/T, 1). A first-order sigma +- sigma s_ln is not given:
+at 300 K s_ln is often above 1 and the symmetric error would reach below zero.
+
 Fewer than three distinct temperatures are refused: two points always lie on a line and give no check
 of linearity and no degrees of freedom for the scatter.
 
 References:
 - P. R. Bevington, D. K. Robinson, "Data Reduction and Error Analysis for the Physical Sciences",
   3rd ed., McGraw-Hill (2003), ch. 6-7 (weighted linear fit, parameter covariance).
+- Student (W. S. Gosset), "The probable error of a mean", Biometrika 6, 1 (1908) (t quantiles).
 - R. T. Birge, "The calculation of errors by the method of least squares", Phys. Rev. 40, 207 (1932).
 - X. He, Y. Zhu, A. Epstein, Y. Mo, "Statistical variances of diffusional properties from ab initio
   molecular dynamics simulations", npj Comput. Mater. 4, 18 (2018) (Arrhenius extrapolation of MD data).
@@ -21,11 +31,14 @@ from dataclasses import dataclass
 
 from ase.units import kB
 import numpy as np
+import scipy.stats
 
 __all__ = ('ArrheniusFit', 'TooFewTemperaturesError', 'ensemble_average', 'fit_arrhenius')
 
 #: Minimum number of distinct temperatures for an Arrhenius fit.
 MIN_TEMPERATURES = 3
+#: Two-sided confidence level of the intervals of E_A and sigma(T).
+CONFIDENCE = 0.95
 
 
 class TooFewTemperaturesError(ValueError):
@@ -64,23 +77,48 @@ class ArrheniusFit:
         """Pre-exponential factor A of sigma T = A exp(-E_A / k_B T), S K/cm."""
         return np.exp(self.intercept)
 
+    @property
+    def degrees_of_freedom(self):
+        """n_temperatures - 2: the points left over for the scatter after a line."""
+        return self.n_temperatures - 2
+
+    def t_quantile(self, confidence=CONFIDENCE):
+        """Half-width of the two-sided ``confidence`` interval in standard errors: Student t, n - 2 dof."""
+        return float(scipy.stats.t.ppf(0.5 + confidence / 2, self.degrees_of_freedom))
+
+    def activation_energy_interval_eV(self, confidence=CONFIDENCE):
+        """(low, high) of E_A, eV: E_A -+ t_(n-2) times its standard error."""
+        half_width = self.t_quantile(confidence) * self.activation_energy_err_eV
+        return self.activation_energy_eV - half_width, self.activation_energy_eV + half_width
+
     def conductivity_S_per_cm(self, temperature_K):
-        """Conductivity on the fitted line and its standard error (first order, from the full covariance).
+        """Conductivity on the fitted line, sigma = exp(intercept + slope / T) / T, S/cm.
 
-        The error of ln(sigma) is var = g C g^T with g = (1/T, 1); sigma_err = sigma sqrt(var). For
-        long extrapolations the distribution of sigma is log-normal and this symmetric error is a
-        first-order summary.
-
-        :param temperature_K: temperature(s), K, scalar or array.
-        :return: (sigma, sigma_err) in S/cm, each of the shape of ``temperature_K``.
+        :param temperature_K: temperature(s), K, scalar or array; the result has its shape.
         """
         inverse_temperature = 1.0 / np.asarray(temperature_K, dtype=float)
-        ln_sigma = self.intercept + self.slope_K * inverse_temperature + np.log(inverse_temperature)
+        return np.exp(self.intercept + self.slope_K * inverse_temperature) * inverse_temperature
+
+    def ln_conductivity_err(self, temperature_K):
+        """Standard error of ln(sigma(T)) from the full covariance, sqrt(g C g^T) with g = (1/T, 1), dimensionless.
+
+        :param temperature_K: temperature(s), K, scalar or array; the result has its shape.
+        """
+        inverse_temperature = 1.0 / np.asarray(temperature_K, dtype=float)
         covariance = self.parameter_covariance
-        ln_sigma_variance = (covariance[0, 0] * inverse_temperature**2 + 2 * covariance[0, 1] * inverse_temperature
-                             + covariance[1, 1])
-        sigma = np.exp(ln_sigma)
-        return sigma, sigma * np.sqrt(ln_sigma_variance)
+        return np.sqrt(covariance[0, 0] * inverse_temperature**2 + 2 * covariance[0, 1] * inverse_temperature
+                       + covariance[1, 1])
+
+    def conductivity_interval_S_per_cm(self, temperature_K, confidence=CONFIDENCE):
+        """Log-normal (log-t) interval of sigma(T): sigma exp(-+ t_(n-2) s_ln), S/cm (module docstring).
+
+        :param temperature_K: temperature(s), K, scalar or array.
+        :param confidence: two-sided confidence level.
+        :return: (low, high), each of the shape of ``temperature_K``, S/cm.
+        """
+        sigma = self.conductivity_S_per_cm(temperature_K)
+        half_width = self.t_quantile(confidence) * self.ln_conductivity_err(temperature_K)
+        return sigma * np.exp(-half_width), sigma * np.exp(half_width)
 
 
 def fit_arrhenius(temperatures_K, conductivities_S_per_cm, conductivity_errs_S_per_cm):

@@ -53,14 +53,18 @@ def plot_msd(time_ps, msd_A2, fit=None, *, labels=None, path=None):
 
 
 def plot_arrhenius(temperatures_K, conductivities_S_per_cm, conductivity_errs_S_per_cm, fit, *,
-                   extrapolate_to_K=300.0, path=None):
+                   extrapolate_to_K=300.0, confidence=0.95, path=None):
     """Arrhenius plot of sigma T (log scale) against 1000/T with error bars, fit and extrapolation.
 
-    :param temperatures_K: temperatures, shape (n,), K.
+    The extrapolated point carries its log-normal interval (Student t, n - 2 degrees of freedom;
+    :meth:`aiida_lps.analysis.arrhenius.ArrheniusFit.conductivity_interval_S_per_cm`), not a symmetric error.
+
+    :param temperatures_K: measured temperatures of the points, shape (n,), K.
     :param conductivities_S_per_cm: conductivities, shape (n,), S/cm.
     :param conductivity_errs_S_per_cm: standard errors, shape (n,), S/cm.
     :param fit: an :class:`aiida_lps.analysis.arrhenius.ArrheniusFit` of these data.
-    :param extrapolate_to_K: temperature, K, to which the line is extended and marked with its error.
+    :param extrapolate_to_K: temperature, K, to which the line is extended and marked with its interval.
+    :param confidence: two-sided confidence level of the intervals of E_A and of the extrapolated sigma.
     :param path: PNG file to write, or None.
     :return: the matplotlib Figure.
     """
@@ -70,15 +74,18 @@ def plot_arrhenius(temperatures_K, conductivities_S_per_cm, conductivity_errs_S_
     sigma_T_err = np.asarray(conductivity_errs_S_per_cm) * temperatures_K
     axes.errorbar(1000.0 / temperatures_K, sigma_T, yerr=sigma_T_err, fmt='o', capsize=3, label='MD')
     line_K = np.linspace(temperatures_K.max(), extrapolate_to_K, 100)
-    line_sigma, _ = fit.conductivity_S_per_cm(line_K)
-    axes.plot(1000.0 / line_K, line_sigma * line_K, 'k--',
-              label=f'$E_A$ = {fit.activation_energy_eV:.3f} $\\pm$ {fit.activation_energy_err_eV:.3f} eV')
-    sigma_end, sigma_end_err = fit.conductivity_S_per_cm(extrapolate_to_K)
-    axes.errorbar([1000.0 / extrapolate_to_K], [sigma_end * extrapolate_to_K], yerr=[sigma_end_err * extrapolate_to_K],
+    energy_low, energy_high = fit.activation_energy_interval_eV(confidence)
+    axes.plot(1000.0 / line_K, fit.conductivity_S_per_cm(line_K) * line_K, 'k--',
+              label=f'$E_A$ = {fit.activation_energy_eV:.3f} eV [{energy_low:.2f}, {energy_high:.2f}]')
+    sigma_end = fit.conductivity_S_per_cm(extrapolate_to_K)
+    low, high = fit.conductivity_interval_S_per_cm(extrapolate_to_K, confidence)
+    axes.errorbar([1000.0 / extrapolate_to_K], [sigma_end * extrapolate_to_K],
+                  yerr=[[(sigma_end - low) * extrapolate_to_K], [(high - sigma_end) * extrapolate_to_K]],
                   fmt='s', color='C3', capsize=3,
-                  label=f'$\\sigma$({extrapolate_to_K:g} K) = {sigma_end:.2g} $\\pm$ {sigma_end_err:.1g} S/cm')
+                  label=f'$\\sigma$({extrapolate_to_K:g} K) = {sigma_end:.2g} S/cm [{low:.1g}, {high:.1g}]')
     axes.set_yscale('log')
     axes.set_xlabel('1000 / T (1/K)')
     axes.set_ylabel(r'$\sigma T$ (S K / cm)')
-    axes.legend()
+    axes.set_title(f'{100 * confidence:g} % intervals, Student t with {fit.degrees_of_freedom} dof', fontsize=9)
+    axes.legend(fontsize=8)
     return _finish(figure, path)

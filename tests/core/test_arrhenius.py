@@ -20,7 +20,7 @@ def test_exact_data_give_exact_parameters():
     fit = fit_arrhenius(TEMPERATURES_K, sigma, 0.1 * sigma)
     assert fit.activation_energy_eV == pytest.approx(TRUE_EA_EV, rel=1e-10)
     assert fit.prefactor_S_K_per_cm == pytest.approx(2.0e3, rel=1e-8)
-    assert fit.conductivity_S_per_cm(300.0)[0] == pytest.approx(true_conductivity(300.0), rel=1e-8)
+    assert fit.conductivity_S_per_cm(300.0) == pytest.approx(true_conductivity(300.0), rel=1e-8)
     assert fit.chi2_reduced == pytest.approx(0.0, abs=1e-18)
 
 
@@ -37,8 +37,7 @@ def test_covariance_agrees_with_numpy_polyfit():
     inverse_T = 1 / 300.0
     gradient = np.array([inverse_T, 1.0])
     expected_relative_err = np.sqrt(gradient @ covariance @ gradient)
-    sigma_300, sigma_300_err = fit.conductivity_S_per_cm(300.0)
-    assert sigma_300_err / sigma_300 == pytest.approx(expected_relative_err, rel=1e-8)
+    assert fit.ln_conductivity_err(300.0) == pytest.approx(expected_relative_err, rel=1e-8)
 
 
 def test_noisy_synthetic_data_recover_ea_and_room_temperature_conductivity_within_error():
@@ -49,8 +48,8 @@ def test_noisy_synthetic_data_recover_ea_and_room_temperature_conductivity_withi
         sigma = true_conductivity(TEMPERATURES_K) * np.exp(rng.normal(scale=relative_err, size=TEMPERATURES_K.size))
         fit = fit_arrhenius(TEMPERATURES_K, sigma, relative_err * sigma)
         ea_hits += abs(fit.activation_energy_eV - TRUE_EA_EV) <= 2 * fit.activation_energy_err_eV
-        sigma_300, sigma_300_err = fit.conductivity_S_per_cm(300.0)
-        sigma_hits += abs(np.log(sigma_300 / true_conductivity(300.0))) <= 2 * sigma_300_err / sigma_300
+        sigma_hits += (abs(np.log(fit.conductivity_S_per_cm(300.0) / true_conductivity(300.0)))
+                       <= 2 * fit.ln_conductivity_err(300.0))
     assert ea_hits / 200 >= 0.9
     assert sigma_hits / 200 >= 0.9
 
@@ -63,6 +62,39 @@ def test_scatter_beyond_the_stated_errors_inflates_the_fit_errors():
     assert overconfident.chi2_reduced > 10
     assert honest.chi2_reduced > 1  # both scaled by their chi^2: the errors then no longer depend on the stated ones
     assert overconfident.activation_energy_err_eV == pytest.approx(honest.activation_energy_err_eV, rel=1e-6)
+
+
+def test_intervals_use_student_t_with_n_minus_2_degrees_of_freedom():
+    rng = np.random.default_rng(5)
+    temperatures_K = np.array([500.0, 600.0, 700.0])
+    sigma = true_conductivity(temperatures_K) * np.exp(rng.normal(scale=0.2, size=3))
+    fit = fit_arrhenius(temperatures_K, sigma, 0.2 * sigma)
+    assert fit.degrees_of_freedom == 1
+    assert fit.t_quantile(0.95) == pytest.approx(12.706, rel=1e-4)  # not the normal 1.96
+    low, high = fit.activation_energy_interval_eV(0.95)
+    assert (high - low) / 2 == pytest.approx(12.706 * fit.activation_energy_err_eV, rel=1e-4)
+    seven = fit_arrhenius(TEMPERATURES_K, true_conductivity(TEMPERATURES_K), 0.1 * true_conductivity(TEMPERATURES_K))
+    assert seven.t_quantile(0.95) == pytest.approx(2.571, rel=1e-3)  # 5 degrees of freedom
+
+
+def test_room_temperature_interval_is_log_normal_and_matches_monte_carlo_over_the_covariance():
+    rng = np.random.default_rng(8)
+    temperatures_K = np.array([600.0, 700.0, 800.0, 900.0])
+    sigma = true_conductivity(temperatures_K) * np.exp(rng.normal(scale=0.3, size=temperatures_K.size))
+    fit = fit_arrhenius(temperatures_K, sigma, 0.3 * sigma)
+    point = fit.conductivity_S_per_cm(300.0)
+    low, high = fit.conductivity_interval_S_per_cm(300.0, 0.95)
+    assert low < point < high
+    assert np.sqrt(low * high) == pytest.approx(point, rel=1e-10)  # symmetric in ln sigma
+    assert high - point > point - low  # asymmetric in sigma, and never below zero
+    # brute force: parameters drawn from the multivariate t of the fit (n - 2 dof), sigma(300 K) of each draw
+    n_draws = 400_000
+    normal = rng.multivariate_normal([fit.slope_K, fit.intercept], fit.parameter_covariance, size=n_draws)
+    scale = np.sqrt(rng.chisquare(fit.degrees_of_freedom, size=n_draws) / fit.degrees_of_freedom)
+    parameters = np.array([fit.slope_K, fit.intercept]) + (normal - [fit.slope_K, fit.intercept]) / scale[:, None]
+    ln_sampled = parameters[:, 1] + parameters[:, 0] / 300.0 - np.log(300.0)  # ln sigma(300 K) of each draw
+    np.testing.assert_allclose(np.exp(np.quantile(ln_sampled, [0.025, 0.975])), [low, high], rtol=0.05)
+    assert np.exp(np.median(ln_sampled)) == pytest.approx(point, rel=0.02)
 
 
 @pytest.mark.parametrize('temperatures_K', [[500.0, 600.0], [500.0, 500.0, 600.0]])
