@@ -41,6 +41,11 @@ hopping carriers), but never beyond ``MAX_SLOPE_TOLERANCE``. Finally the diffusi
 at the window end, 2 d D t_end >= ``DOMINANCE`` * c, so a slow creep on top of a cage is not taken for
 diffusion. GLS down-weights long lags by itself, so the end point matters little.
 
+When no start meets these rules, :func:`fit_diffusivity` raises :class:`NotDiffusiveError`, which carries the
+best start it found (the lag whose exponent came closest to 1 over its horizon, or the start that failed only
+the dominance rule); :func:`fit_diffusivity_best_window` then fits that window and returns the estimate
+flagged ``is_diffusive=False`` with the reason, so that a user still gets a number and knows what it is worth.
+
 References:
 - J. T. Bullerjahn, S. von Buelow, G. Hummer, "Optimal estimates of self-diffusion coefficients from
   molecular dynamics simulations", J. Chem. Phys. 153, 024116 (2020).
@@ -50,6 +55,7 @@ References:
 - H. Flyvbjerg, H. G. Petersen, "Error estimates on averages of correlated data", J. Chem. Phys. 91, 461
   (1989).
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +67,8 @@ __all__ = (
     'NotDiffusiveError',
     'assess_matrix_flow',
     'fit_diffusivity',
+    'fit_diffusivity_best_window',
+    'matrix_flow_thresholds_A2',
     'random_walk_msd_covariance',
     'select_fit_window',
 )
@@ -76,13 +84,26 @@ MAX_SLOPE_TOLERANCE = 0.5
 #: At the window end the linear part 2 d D t of the MSD must be at least this multiple of its offset c
 #: (there the log-log slope of the MSD is >= 5/6).
 DOMINANCE = 5.0
+#: MSD above which a framework atom that cannot rotate away (P) has left its site, Angstrom^2: above the
+#: vibrational plateau of the thiophosphate framework.
+SITE_THRESHOLD_A2 = 3.0
+#: P-S bond length of a PS4 tetrahedron, Angstrom (thesis; the radius of the S sphere about P).
+PS_BOND_LENGTH_A = 2.05
 #: At most this many lags (geometrically spaced over the window, dense where the data are most precise)
 #: enter the GLS fit.
 MAX_FIT_POINTS = 100
 
 
 class NotDiffusiveError(ValueError):
-    """The MSD never reaches a diffusive (linear growth) regime inside the allowed window."""
+    """The MSD never reaches a diffusive (linear growth) regime inside the allowed window.
+
+    :param message: which rule failed and what to do.
+    :param best_start_lag: the start (frames) of the window that came closest to the rules.
+    """
+
+    def __init__(self, message, best_start_lag):
+        super().__init__(message)
+        self.best_start_lag = int(best_start_lag)
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,8 @@ class DiffusionFit:
     :param n_dimensions: number of Cartesian directions summed in the MSD (3 for the 3-D MSD).
     :param dispersion_ratio: between-atom variance of D over the random-walk model variance; about 1
         for Gaussian diffusion, larger for hopping or correlated noise, nan for a single series.
+    :param is_diffusive: False for a best-window estimate whose window the rules could not justify.
+    :param not_diffusive_reason: why not (the message of the :class:`NotDiffusiveError`), else None.
     """
 
     diffusivity_A2_per_ps: float
@@ -108,6 +131,8 @@ class DiffusionFit:
     n_atoms: int
     n_dimensions: int
     dispersion_ratio: float
+    is_diffusive: bool = True
+    not_diffusive_reason: str | None = None
 
     @property
     def diffusivity_cm2_per_s(self):
@@ -215,33 +240,43 @@ def _increment_exponents(msd_A2, lags):
 
 
 def _diffusive_start_lag(msd_A2, frame_interval_ps, slope_tolerance):
-    """First lag from which alpha stays near 1 up to PERSISTENCE_FACTOR times that lag, if the line dominates."""
+    """First lag from which alpha stays near 1 up to PERSISTENCE_FACTOR times that lag, if the line dominates.
+
+    :raises NotDiffusiveError: with the best start: the dominance failure's lag, or the lag whose worst
+        |alpha - 1| / tolerance over its horizon is smallest.
+    """
     end_lag = msd_A2.shape[0] - 1
     horizon_ps = end_lag * frame_interval_ps / (2 * PERSISTENCE_FACTOR)
     lags = 2 * np.unique(np.round(2.0**(np.arange(0, np.log2(max(end_lag, 2)) * 4 + 1) / 4)).astype(int))
     lags = lags[2 * lags <= end_lag]
     alpha, alpha_error = _increment_exponents(msd_A2, lags)
     tolerance = np.clip(NOISE_SIGMAS * alpha_error, slope_tolerance, MAX_SLOPE_TOLERANCE)
-    is_diffusive = np.abs(alpha - 1.0) <= tolerance
+    deviation = np.nan_to_num(np.abs(alpha - 1.0) / tolerance, nan=np.inf)
     mean_msd = msd_A2.mean(axis=1)
+    best_lag, best_deviation = int(lags[0]) if lags.size else 1, np.inf
     for position, lag in enumerate(lags):
         horizon = PERSISTENCE_FACTOR * lag
         if 2 * horizon > end_lag:
             break
-        if is_diffusive[position:][lags[position:] <= horizon].all():
+        worst = deviation[position:][lags[position:] <= horizon].max()
+        if worst < best_deviation:
+            best_lag, best_deviation = int(lag), worst
+        if worst <= 1.0:
             growth = (mean_msd[end_lag] - mean_msd[lag]) / (end_lag - lag) * end_lag
             offset = mean_msd[end_lag] - growth
             if growth < DOMINANCE * offset:
                 raise NotDiffusiveError(
                     f'the MSD grows linearly from {lag * frame_interval_ps:g} ps on, but by the window end its '
                     f'linear part ({growth:.3g} A^2) is below {DOMINANCE:g} times its offset ({offset:.3g} A^2): '
-                    'the carriers barely leave their cages; run longer or hotter, or give the fit window explicitly'
+                    'the carriers barely leave their cages; run longer or hotter, or give the fit window explicitly',
+                    best_start_lag=lag,
                 )
             return int(lag)
     raise NotDiffusiveError(
         f'the MSD never grows linearly (increment exponent within max({slope_tolerance}, {NOISE_SIGMAS:g} sigma) '
         f'of 1) for a factor {PERSISTENCE_FACTOR:g} in time before {horizon_ps:g} ps: run longer or hotter, or give '
-        'the fit window explicitly'
+        'the fit window explicitly',
+        best_start_lag=best_lag,
     )
 
 
@@ -294,6 +329,26 @@ def fit_diffusivity(per_atom_msd_A2, frame_interval_ps, *, n_dimensions=3, fit_s
     )
 
 
+def fit_diffusivity_best_window(per_atom_msd_A2, frame_interval_ps, **fit_options):
+    """:func:`fit_diffusivity`, or, when the automatic window cannot be justified, the fit over the best window.
+
+    The best window starts at ``NotDiffusiveError.best_start_lag`` (module docstring) and ends where the
+    automatic one would; the result is flagged ``is_diffusive=False`` with the reason. Its D and error are those
+    of the GLS fit over that window: a number to look at, not a diffusion coefficient the rules vouch for.
+
+    :param per_atom_msd_A2: as for :func:`fit_diffusivity`, shape (n_frames, n_atoms), Angstrom^2.
+    :param frame_interval_ps: time between stored frames, ps.
+    :param fit_options: keyword arguments of :func:`fit_diffusivity`.
+    :return: a :class:`DiffusionFit`.
+    """
+    try:
+        return fit_diffusivity(per_atom_msd_A2, frame_interval_ps, **fit_options)
+    except NotDiffusiveError as exception:
+        best = fit_diffusivity(per_atom_msd_A2, frame_interval_ps,
+                               **{**fit_options, 'fit_start_ps': exception.best_start_lag * frame_interval_ps})
+        return dataclasses.replace(best, is_diffusive=False, not_diffusive_reason=str(exception))
+
+
 def _gls_weights(lags, n_frames, frame_interval_ps):
     """GLS rows for slope and intercept of a line through MSD(lags), and the slope variance per unit scale.
 
@@ -330,24 +385,43 @@ class MatrixFlowCheck:
     final_msd_A2: dict
 
 
-def assess_matrix_flow(framework_msd_A2, frame_interval_ps, *, msd_threshold_A2=3.0, significance=3.0,
+def matrix_flow_thresholds_A2(symbols, *, site_threshold_A2=SITE_THRESHOLD_A2, bond_length_A=PS_BOND_LENGTH_A):
+    """MSD above which an atom of each framework species has left its site, Angstrom^2.
+
+    P (a tetrahedron centre) and any other species: ``site_threshold_A2``. S sits on a PS4 unit that may rotate
+    freely about its P without any flow; over uncorrelated orientations the S MSD from rotation alone is
+    2 r^2 (8.4 A^2 for r = 2.05 A, at most 4 r^2), so S gets ``site_threshold_A2 + 2 r^2``.
+
+    :param symbols: framework species symbols.
+    :param site_threshold_A2: threshold of a species that cannot rotate away, Angstrom^2.
+    :param bond_length_A: P-S bond length r, Angstrom.
+    :return: dict symbol -> threshold, Angstrom^2.
+    """
+    rotation_A2 = 2.0 * bond_length_A**2
+    return {symbol: site_threshold_A2 + (rotation_A2 if symbol == 'S' else 0.0) for symbol in symbols}
+
+
+def assess_matrix_flow(framework_msd_A2, frame_interval_ps, *, msd_thresholds_A2=None, significance=3.0,
                        start_fraction=0.1, end_fraction=0.5):
     """Decide whether framework species (P, S) flow, the sign that a temperature is too high.
 
-    A species flows when its MSD at the end of the window exceeds ``msd_threshold_A2`` (larger than the
-    vibrational and librational plateau of a PS4 unit) and is still growing, i.e. its GLS diffusion
-    coefficient over [start_fraction, end_fraction] of the trajectory exceeds ``significance`` standard
-    errors. A bounded MSD (rotation of PS4 tetrahedra) or a slow creep below the threshold does not count.
+    A species flows when its MSD at the end of the window exceeds its threshold (larger than the vibrational
+    plateau and, for S, than the bounded MSD of a freely rotating PS4: :func:`matrix_flow_thresholds_A2`) and
+    is still growing, i.e. its GLS diffusion coefficient over [start_fraction, end_fraction] of the trajectory
+    exceeds ``significance`` standard errors. Rotation of PS4 tetrahedra about fixed P, or a slow creep below
+    the threshold, does not count; P moving off its site does.
 
     :param framework_msd_A2: per-atom 3-D MSDs, mapping species symbol -> array (n_frames, n_atoms),
         Angstrom^2, drift-corrected (for example ``tracer_msd(...).sum(axis=-1)``).
     :param frame_interval_ps: time between stored frames, ps.
-    :param msd_threshold_A2: MSD above which an atom has left its site, Angstrom^2.
+    :param msd_thresholds_A2: species -> MSD above which an atom has left its site, Angstrom^2; default
+        :func:`matrix_flow_thresholds_A2`.
     :param significance: number of standard errors by which D must exceed 0.
     :param start_fraction: window start as a fraction of the trajectory.
     :param end_fraction: window end as a fraction of the trajectory.
     :return: a :class:`MatrixFlowCheck`.
     """
+    thresholds = msd_thresholds_A2 or matrix_flow_thresholds_A2(framework_msd_A2)
     fits, final_msd, lines, flowing = {}, {}, [], False
     for symbol, per_atom_msd in framework_msd_A2.items():
         per_atom_msd = np.asarray(per_atom_msd, dtype=float)
@@ -356,11 +430,11 @@ def assess_matrix_flow(framework_msd_A2, frame_interval_ps, *, msd_threshold_A2=
                               fit_end_ps=end_fraction * duration_ps)
         msd_end = float(per_atom_msd.mean(axis=1)[int(round(fit.fit_end_ps / frame_interval_ps))])
         growing = fit.diffusivity_A2_per_ps > significance * fit.diffusivity_err_A2_per_ps
-        displaced = msd_end > msd_threshold_A2
+        displaced = msd_end > thresholds[symbol]
         flowing |= growing and displaced
         lines.append(
             f'{symbol}: {"flows" if growing and displaced else "static"} (MSD {msd_end:.3g} A^2 '
-            f'{">" if displaced else "<="} {msd_threshold_A2:g} A^2; D = {fit.diffusivity_A2_per_ps:.3g} +- '
+            f'{">" if displaced else "<="} {thresholds[symbol]:.3g} A^2; D = {fit.diffusivity_A2_per_ps:.3g} +- '
             f'{fit.diffusivity_err_A2_per_ps:.2g} A^2/ps, {"" if growing else "not "}> {significance:g} sigma)'
         )
         fits[symbol], final_msd[symbol] = fit, msd_end

@@ -30,18 +30,15 @@ def diffusion(trajectory, species, timestep_fs, temperature_K, charge, stride_fs
 
     "tracer" is the Haven-free result (tracer D*, Haven ratio taken as 1); "collective" uses the MSD of the
     summed carrier displacements (D_sigma, noisier). Errors are one standard error from a random-walk GLS
-    fit (docs/conductivity.md). "matrix_flow" says whether the other species diffuse as well.
+    fit (docs/conductivity.md). "matrix_flow" says whether the other species diffuse as well. When the
+    automatic fit window cannot be justified, the numbers are those of the best window, with "diffusive": false
+    and the reason; the command still exits 0 (give --fit-start-ps/--fit-end-ps to choose the window).
     Wrapped positions are unwrapped (frames must be close enough that no atom moves half a cell between
     them); LAMMPS dumps need an ``element`` column so that SPECIES can be found.
     """
-    from aiida_lps.analysis.diffusion import NotDiffusiveError
-
     frame_interval_fs = _frame_interval_fs(timestep_fs, stride_fs)
-    try:
-        report = _analyse(trajectory, file_format, species, frame_interval_fs / 1000.0, temperature_K, charge,
-                          fit_start_ps, fit_end_ps)
-    except NotDiffusiveError as exception:
-        raise click.ClickException(str(exception)) from exception
+    report = _analyse(trajectory, file_format, species, frame_interval_fs / 1000.0, temperature_K, charge,
+                      fit_start_ps, fit_end_ps)
     report['frame_interval_fs'] = frame_interval_fs
     click.echo(json.dumps(report, indent=2))
 
@@ -62,7 +59,7 @@ def _analyse(path, file_format, species, frame_interval_ps, temperature_K, charg
     import ase.io
     import numpy as np
 
-    from aiida_lps.analysis.diffusion import assess_matrix_flow, fit_diffusivity
+    from aiida_lps.analysis.diffusion import assess_matrix_flow, fit_diffusivity, fit_diffusivity_best_window
     from aiida_lps.analysis.msd import collective_msd, tracer_msd, unwrap_positions
 
     frames = ase.io.read(path, index=':', format=file_format)
@@ -79,8 +76,8 @@ def _analyse(path, file_format, species, frame_interval_ps, temperature_K, charg
     masses = frames[0].get_masses()
     framework = np.flatnonzero(symbols != species)
 
-    tracer = fit_diffusivity(tracer_msd(positions, mobile, framework, masses).sum(axis=-1), frame_interval_ps,
-                             fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps)
+    tracer = fit_diffusivity_best_window(tracer_msd(positions, mobile, framework, masses).sum(axis=-1),
+                                         frame_interval_ps, fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps)
     collective = fit_diffusivity(collective_msd(positions, mobile, framework, masses).sum(axis=-1)[:, None],
                                  frame_interval_ps, fit_start_ps=tracer.fit_start_ps, fit_end_ps=tracer.fit_end_ps)
     volume_A3 = float(np.mean([atoms.get_volume() for atoms in frames])) if all(frames[0].pbc) else None
@@ -97,6 +94,8 @@ def _analyse(path, file_format, species, frame_interval_ps, temperature_K, charg
         'n_frames': len(frames),
         'temperature_K': temperature_K,
         'volume_A3': volume_A3,
+        'diffusive': tracer.is_diffusive,
+        'not_diffusive_reason': tracer.not_diffusive_reason,
         'fit_start_ps': tracer.fit_start_ps,
         'fit_end_ps': tracer.fit_end_ps,
         'tracer': _transport_summary(tracer, conductivity_args),

@@ -59,6 +59,7 @@ def test_cli_recovers_d_and_conductivity(random_walk_extxyz):
     assert report['volume_A3'] == pytest.approx(1000.0)
     assert report['matrix_flow']['is_flowing'] is False
     assert 'S: static' in report['matrix_flow']['reason']
+    assert report['diffusive'] is True and report['not_diffusive_reason'] is None
 
 
 def test_cli_respects_an_explicit_fit_window(random_walk_extxyz):
@@ -67,6 +68,25 @@ def test_cli_respects_an_explicit_fit_window(random_walk_extxyz):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert (report['fit_start_ps'], report['fit_end_ps']) == pytest.approx((2.0, 10.0))
+
+
+def test_cli_gives_a_flagged_estimate_for_a_sub_diffusive_trajectory(tmp_path):
+    # 16 Li rattling in their cages (0.5 A) for 300 frames: no window can be justified
+    rng = np.random.default_rng(3)
+    sites = rng.uniform(0, CELL_A, (16, 3))
+    frames = [ase.Atoms('Li16', positions=sites + rng.normal(scale=0.5, size=(16, 3)), cell=[CELL_A] * 3, pbc=True)
+              for _ in range(300)]
+    path = tmp_path / 'caged.extxyz'
+    ase.io.write(path, frames, format='extxyz')
+    result = run(path, '--species', 'Li', '--timestep-fs', 100, '--temperature', 300)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report['diffusive'] is False and 'never grows linearly' in report['not_diffusive_reason']
+    tracer = report['tracer']
+    assert np.isfinite(tracer['diffusivity_A2_per_ps']) and tracer['diffusivity_err_A2_per_ps'] > 0
+    assert abs(tracer['diffusivity_A2_per_ps']) < 3 * tracer['diffusivity_err_A2_per_ps']  # a cage: D = 0
+    assert np.isfinite(tracer['conductivity_S_per_cm']) and 0 < report['fit_start_ps'] < report['fit_end_ps']
+    assert report['matrix_flow'] is None
 
 
 def test_cli_reports_bad_input_clearly(random_walk_extxyz):

@@ -6,6 +6,7 @@ from aiida_lps.analysis.diffusion import (
     NotDiffusiveError,
     assess_matrix_flow,
     fit_diffusivity,
+    fit_diffusivity_best_window,
     random_walk_msd_covariance,
     select_fit_window,
 )
@@ -126,6 +127,21 @@ def test_plateau_and_too_slow_diffusion_are_not_diffusive():
     assert select_fit_window(caged_then_diffusive_msd(time_ps, diffusivity=0.1), 0.01)[1] == 1000
 
 
+def test_an_unjustified_window_still_gives_the_flagged_best_window_estimate():
+    time_ps = np.arange(2001) * 0.01
+    creeping = caged_then_diffusive_msd(time_ps, diffusivity=0.05)[:, None]
+    with pytest.raises(NotDiffusiveError) as refusal:
+        fit_diffusivity(creeping, 0.01)
+    flagged = fit_diffusivity_best_window(creeping, 0.01)
+    assert not flagged.is_diffusive and 'barely leave their cages' in flagged.not_diffusive_reason
+    assert flagged.fit_start_ps == pytest.approx(refusal.value.best_start_lag * 0.01)
+    explicit = fit_diffusivity(creeping, 0.01, fit_start_ps=flagged.fit_start_ps)
+    assert flagged.diffusivity_A2_per_ps == explicit.diffusivity_A2_per_ps > 0
+    assert flagged.diffusivity_A2_per_ps == pytest.approx(0.05, rel=0.3)  # the creep's D, with a warning
+    diffusive = fit_diffusivity_best_window(caged_then_diffusive_msd(time_ps, diffusivity=0.1)[:, None], 0.01)
+    assert diffusive.is_diffusive and diffusive.not_diffusive_reason is None
+
+
 def hopping_carriers(rng, n_frames, n_atoms, hop_probability, hop_A=3.0, vibration_A=0.5):
     """Carriers that vibrate on sites and hop hop_A in a random direction with a probability per frame.
 
@@ -165,10 +181,46 @@ def test_matrix_flow_guard():
     static = assess_matrix_flow({'P': vibrating, 'S': vibrating}, FRAME_INTERVAL_PS)
     assert not static.is_flowing
     assert 'P: static' in static.reason and 'S: static' in static.reason
-    molten = assess_matrix_flow({'P': vibrating, 'S': flowing}, FRAME_INTERVAL_PS)
+    molten = assess_matrix_flow({'P': flowing, 'S': flowing}, FRAME_INTERVAL_PS)
     assert molten.is_flowing
-    assert 'S: flows' in molten.reason and 'P: static' in molten.reason
-    assert molten.final_msd_A2['S'] > 3.0 > molten.final_msd_A2['P']
+    # the same 5.7 A^2 is flow for P, but within the reach of PS4 rotation for S (threshold 3 + 2 x 2.05^2 A^2)
+    assert 'P: flows' in molten.reason and 'S: static' in molten.reason
+    assert molten.final_msd_A2['P'] > 3.0 > static.final_msd_A2['P']
+    fast = per_atom_msd(random_walks(rng, n_frames, 8, diffusivity=0.2))
+    assert 'S: flows' in assess_matrix_flow({'P': vibrating, 'S': fast}, FRAME_INTERVAL_PS).reason
+
+
+def rotating_tetrahedra(rng, n_frames, n_units, translation_D_A2_per_ps=0.0, rotation_step_rad=0.15):
+    """PS4 tetrahedra (P-S 2.05 A) on a grid, rotating by random small rotations about their P.
+
+    :param translation_D_A2_per_ps: the P (and its S with it) also random-walk with this D.
+    :return: P positions (n_frames, n_units, 3) and S positions (n_frames, 4 n_units, 3), Angstrom.
+    """
+    from scipy.spatial.transform import Rotation
+
+    vertices = 2.05 / np.sqrt(3) * np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]])
+    orientation = Rotation.random(n_units, random_state=rng.integers(2**31))
+    centres = 6.0 * np.stack(np.unravel_index(np.arange(n_units), (4, 4, 4)), axis=-1).astype(float)
+    centres = centres + random_walks(rng, n_frames, n_units, translation_D_A2_per_ps)
+    sulfur = np.empty((n_frames, n_units, 4, 3))
+    for frame in range(n_frames):
+        sulfur[frame] = np.stack([orientation[unit].apply(vertices) for unit in range(n_units)])
+        orientation = Rotation.from_rotvec(rng.normal(scale=rotation_step_rad, size=(n_units, 3))) * orientation
+    vibration = 0.1 * rng.normal(size=sulfur.shape)
+    return centres, (centres[:, :, None] + sulfur + vibration).reshape(n_frames, 4 * n_units, 3)
+
+
+def test_freely_rotating_ps4_is_not_flow_but_translating_p_is():
+    rng = np.random.default_rng(23)
+    phosphorus, sulfur = rotating_tetrahedra(rng, 400, 16)
+    rotating = assess_matrix_flow({'P': per_atom_msd(phosphorus), 'S': per_atom_msd(sulfur)}, FRAME_INTERVAL_PS)
+    assert not rotating.is_flowing, rotating.reason
+    # the S MSD of rotation alone is bounded near 2 r^2 = 8.4 A^2: far above the old 3 A^2 site threshold
+    assert 3.0 < rotating.final_msd_A2['S'] < 2 * 2.05**2 + 3.0
+    phosphorus, sulfur = rotating_tetrahedra(rng, 400, 16, translation_D_A2_per_ps=0.05)
+    translating = assess_matrix_flow({'P': per_atom_msd(phosphorus), 'S': per_atom_msd(sulfur)},
+                                     FRAME_INTERVAL_PS)
+    assert translating.is_flowing and 'P: flows' in translating.reason
 
 
 def test_msd_plot_marks_the_fit_window(tmp_path):
