@@ -8,10 +8,11 @@ With a GAP: the ``fast`` protocol at 1100, 1250 and 1400 K, a 32-atom supercell,
 128-atom supercell, 10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
 This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
 with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
-their temperature, the workflow flags and excludes those temperatures instead of fitting them: it stops with
-exit 410 or 411 and says why.
+their temperature by more than 10 %, or turns the crystal into another phase, the workflow flags and excludes
+those temperatures instead of fitting them: it stops with exit 410 or 411 and says why. The lines printed are the
+work chain's: sigma at each run's mean NVE temperature, E_A and sigma(300 K) with their 95 % Student-t intervals
+(log-normal for sigma(300 K)).
 """
-import math
 import sys
 import time
 
@@ -21,7 +22,7 @@ from aiida.engine import run_get_node
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.lammps_potential import LammpsFilesPotentialData
 from aiida_lps.structures.crystals import get_crystal
-from aiida_lps.workflows.conductivity import ArrheniusWorkChain
+from aiida_lps.workflows.conductivity import ArrheniusWorkChain, result_line, temperature_line
 
 #: Temperatures (K) and overrides of the ``fast`` protocol (2 fs steps, frames every 20 fs) for a GAP, and for the
 #: fast linear potentials (POD, SNAP).
@@ -53,25 +54,10 @@ results, node = run_get_node(builder)
 print(f'ArrheniusWorkChain<{node.pk}> with {type(potential).__name__}<{potential.pk}>: exit {node.exit_status} '
       f'({node.exit_message or "ok"}) after {time.monotonic() - start:.0f} s')
 for conductivity in sorted(results.get('conductivities', {}).values(), key=lambda node: node['temperature_K']):
-    head = f'  {conductivity["temperature_K"]:g} K (NVE mean {conductivity["production_temperature_K"]:.0f} K): '
-    if conductivity['is_diffusive']:
-        head += (f'D = {conductivity["diffusivity_A2_per_ps"]:.3g} +- {conductivity["diffusivity_err_A2_per_ps"]:.2g} '
-                 f'A^2/ps, sigma = {conductivity["conductivity_S_per_cm"]:.3g} +- '
-                 f'{conductivity["conductivity_err_S_per_cm"]:.2g} S/cm')
-    else:
-        head += 'Li MSD not diffusive'
-    if conductivity['matrix_flowing']:
-        head += f'; P/S matrix flows ({conductivity["matrix_flow_reason"]})'
-    if conductivity['temperature_off']:
-        head += f'; MD temperature off ({conductivity["temperature_off_reason"]})'
-    print(head)
+    print('  ' + temperature_line(conductivity.get_dict()))
 if node.is_finished_ok:
     result = results['result']
-    print(f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV')
-    sigma_rt, sigma_rt_err = result['conductivity_300K_S_per_cm'], result['conductivity_300K_err_S_per_cm']
-    log_err = sigma_rt_err / sigma_rt  # standard error of ln(sigma)
-    print(f'sigma(300 K) = {sigma_rt:.3g} +- {sigma_rt_err:.2g} S/cm (first order); one-sigma range of the '
-          f'log-normal: {sigma_rt * math.exp(-log_err):.2g} to {sigma_rt * math.exp(log_err):.2g} S/cm')
+    print(result_line(result.get_dict()))
     print(f'excluded temperatures: {result["excluded"] or "none"}')
     print(f'Arrhenius plot: verdi node repo cat {results["arrhenius_plot"].pk} arrhenius.png > arrhenius.png')
 else:

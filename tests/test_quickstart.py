@@ -19,9 +19,10 @@ def test_headline_lines_of_a_summary():
     glass = {'motif_fractions': {'mean': {'by_connectivity': {'PS4^3-': 0.75, 'P2S7^4-': 0.25, 'P2S6^4-': 0.0}}}}
     assert HEADLINE_LINES['glass'](glass) == ['P in motifs (by connectivity): PS4^3- 0.75, P2S7^4- 0.25']
     conductivity = {'activation_energy_eV': 0.312, 'activation_energy_err_eV': 0.021,
-                    'conductivity_300K_S_per_cm': 1.234e-4, 'conductivity_300K_err_S_per_cm': 5.6e-5}
+                    'conductivity_300K_S_per_cm': 1.234e-4, 'conductivity_300K_interval_S_per_cm': [2.1e-6, 7.3e-3],
+                    'confidence': 0.95}
     assert HEADLINE_LINES['conductivity'](conductivity) == [
-        'E_A = 0.312 +- 0.021 eV, sigma(300 K) = 0.000123 +- 5.6e-05 S/cm']
+        'E_A = 0.312 +- 0.021 eV, sigma(300 K) = 0.000123 S/cm (95 % interval 2.1e-06 to 0.0073 S/cm)']
     assert HEADLINE_LINES['conductivity']({'exit_status': 410}) == []
     composition = {'structures': {'parent': {'x': 0.75, 'formation_energy_meV_per_atom': -216.44,
                                              'e_above_hull_meV_per_atom': 0.0}}}

@@ -5,8 +5,11 @@ For N carriers of charge q e in a cell of volume V at temperature T,
     sigma = N (q e)^2 D / (V k_B T),
 
 with D the three-dimensional diffusion coefficient defined by MSD(t) = 6 D t (tracer D* from the tracer
-MSD, or D_sigma from the collective MSD per carrier, see :mod:`aiida_lps.analysis.msd`). The thesis writes
-1/(3 V k_B T) with a per-direction D = MSD/(2t); both are the same number. With the tracer D* the result
+MSD, or D_sigma from the collective MSD per carrier, see :mod:`aiida_lps.analysis.msd`). The thesis's eq. 18
+writes 1/(3 V k_B T); with its eq. 20, D* = MSD/(6 t) (this D), that gives a third of this sigma. The 1/3 is
+right only for D' = MSD/(2 t) = 3 D, the sum of the three per-direction coefficients, with which eq. 18 gives
+this sigma. T is the temperature the carriers had: the mean kinetic temperature of the run, not the
+thermostat's target (:mod:`aiida_lps.analysis.conductivity_summary`). With the tracer D* the result
 assumes uncorrelated carriers (Haven ratio H = D*/D_sigma = 1); D_sigma includes the cross-correlations.
 
 References:

@@ -197,7 +197,7 @@ def glass_section(workflow: orm.WorkflowNode) -> Section:
 
 # ---------------------------------------------------------------------------------------------------- conductivity
 def conductivity_section(workflow: orm.WorkflowNode) -> Section:
-    """ArrheniusWorkChain: E_A and sigma(300 K) with errors, D and sigma per temperature, the Arrhenius plot."""
+    """ArrheniusWorkChain: E_A and sigma(300 K) with intervals, D, sigma and phase per temperature, the plot."""
     section = _new_section(workflow, 'Ionic conductivity (Arrhenius)')
     content = _output_dict(section, workflow, 'result')
     result, result_source = content if content is not None else ({}, None)
@@ -205,9 +205,13 @@ def conductivity_section(workflow: orm.WorkflowNode) -> Section:
         section.tables.append(Table('Arrhenius fit: ln(σT) = ln A − E_A/(k_B T)', ('quantity', 'value'), [
             ('activation energy E_A (eV)',
              from_node(result['activation_energy_eV'], result_source, result['activation_energy_err_eV'])),
+            (f'E_A, {100 * result["confidence"]:g} % interval (eV)',
+             from_node(_interval_text(result['activation_energy_interval_eV'], '.3f'), result_source)),
             (f'σ({result["room_temperature_K"]:g} K), extrapolated (S/cm)',
-             from_node(result['conductivity_300K_S_per_cm'], result_source,
-                       result['conductivity_300K_err_S_per_cm'])),
+             from_node(result['conductivity_300K_S_per_cm'], result_source)),
+            (f'σ({result["room_temperature_K"]:g} K), {100 * result["confidence"]:g} % interval, log-normal (S/cm)',
+             from_node(_interval_text(result['conductivity_300K_interval_S_per_cm'], '.2g'), result_source)),
+            ('intervals', from_node(result['interval_method'], result_source)),
             ('prefactor A (S K/cm)', from_node(result['prefactor_S_K_per_cm'], result_source)),
             ('reduced χ² of the weighted fit', from_node(result['fit']['chi2_reduced'], result_source)),
             ('temperatures fitted', from_node(len(result['temperatures_K']), result_source)),
@@ -225,18 +229,29 @@ def conductivity_section(workflow: orm.WorkflowNode) -> Section:
                                else 'yes', result_source)
         rows.append((
             from_node(summary['temperature_K'], source), from_node(summary['production_temperature_K'], source),
-            from_node(f'{len(summary["structures_used"])} of {summary["n_structures"]}', source),
+            from_node(summary['measured_temperature_K'], source),
+            from_node(f'{summary["n_structures"] - len(summary["not_diffusive"])} of {summary["n_structures"]}',
+                      source),
             from_node(summary['diffusivity_A2_per_ps'], source, summary['diffusivity_err_A2_per_ps']),
             from_node(summary['diffusivity_cm2_per_s'], source, summary['diffusivity_err_cm2_per_s']),
             from_node(summary['conductivity_S_per_cm'], source, summary['conductivity_err_S_per_cm']),
             from_node(summary['haven_ratio'], source, summary['haven_ratio_err']),
-            from_node(summary['matrix_flowing'], source), in_fit,
+            from_node(summary['matrix_flowing'], source),
+            from_node(', '.join(f'{label}: {phase}' for label, phase in summary['final_phases'].items()) or None,
+                      source),
+            in_fit,
         ))
-    section.tables.append(Table('Per temperature (ensemble of structures, tracer D, Nernst-Einstein σ)', (
-        'T (K)', 'mean NVE T (K)', 'structures diffusive', 'D (Å²/ps)', 'D (cm²/s)', 'σ (S/cm)',
-        'Haven ratio', 'P/S matrix flows', 'in the Arrhenius fit'), rows))
+    section.tables.append(Table('Per temperature (ensemble of structures, tracer D, Nernst-Einstein σ at the '
+                                'measured T)', (
+        'T (K)', 'mean NVE T (K)', 'T of σ and 1/T (K)', 'structures diffusive', 'D (Å²/ps)', 'D (cm²/s)',
+        'σ (S/cm)', 'Haven ratio', 'P/S matrix flows', 'phase at the end', 'in the Arrhenius fit'), rows))
     _figure(section, workflow, 'arrhenius_plot', 'Arrhenius plot: σT against 1000/T with error bars and fit')
     return section
+
+
+def _interval_text(interval: list, number_format: str) -> str:
+    """``low to high`` of a [low, high] interval, each in ``number_format``."""
+    return f'{interval[0]:{number_format}} to {interval[1]:{number_format}}'
 
 
 # ---------------------------------------------------------------------------------------------------- composition

@@ -4,9 +4,10 @@ For every structure (one crystal, or an ensemble of glasses) and every temperatu
 NVT (Nose-Hoover) equilibration followed by NVE production (thesis section 6; SPEC section 5); all runs are
 submitted at once. Structures smaller than the minimum size are first replicated (``replicate_structure``). Per
 temperature, ``conductivity_at_temperature`` turns the trajectories into the ensemble tracer D, the
-Nernst-Einstein conductivity, D_sigma and the Haven ratio, the P/S matrix-flow verdict and the check that the NVE
-runs stayed near their temperature; ``arrhenius_fit`` fits ln(sigma T) against 1/T over the usable temperatures
-and ``arrhenius_plot`` draws it. The estimators are documented in docs/conductivity.md.
+Nernst-Einstein conductivity at each run's mean kinetic temperature, D_sigma and the Haven ratio, the P/S
+matrix-flow verdict, the phase each crystal ended in (phase guard) and the check that the NVE runs stayed near
+their temperature; ``arrhenius_fit`` fits ln(sigma T) against 1/T_measured over the usable temperatures, with
+Student-t intervals of E_A and a log-normal one of sigma(300 K), and ``arrhenius_plot`` draws it. The estimators are documented in docs/conductivity.md.
 
 Failed MD runs are reported and skipped while other runs at the same temperature remain.
 """
@@ -20,6 +21,7 @@ from aiida_lps.analysis.conductivity_summary import MAX_TEMPERATURE_DEVIATION, s
 from aiida_lps.calculations.functions.arrhenius_fit import arrhenius_fit
 from aiida_lps.calculations.functions.arrhenius_plot import arrhenius_plot
 from aiida_lps.calculations.functions.conductivity_at_temperature import (
+    STRUCTURE_PREFIX,
     THERMO_PREFIX,
     TRAJECTORY_PREFIX,
     conductivity_at_temperature,
@@ -30,10 +32,13 @@ from aiida_lps.data.potentials import POTENTIAL_TYPES
 from aiida_lps.structures.supercells import supercell_repetitions
 from aiida_lps.workflows.protocols import ProtocolMixin
 
-__all__ = ('ArrheniusWorkChain', 'md_parameters', 'temperature_label')
+__all__ = ('ArrheniusWorkChain', 'md_parameters', 'result_line', 'temperature_label', 'temperature_line')
 
 #: The production run must store at least this many frames for an MSD fit.
 MIN_PRODUCTION_FRAMES = 20
+#: Inputs that keep flagged temperatures in the Arrhenius fit -> the flag (``<flag>_included`` in the result).
+INCLUDE_FLAGGED = {'include_flowing': 'flowing', 'include_not_diffusive': 'not_diffusive',
+                   'include_phase_changed': 'phase_changed'}
 #: Float inputs of the ``md`` namespace, the keyword arguments of :func:`md_parameters`.
 MD_SETTINGS = ('timestep_fs', 'equilibration_ps', 'thermostat_damping_fs', 'production_ps', 'dump_interval_fs')
 
@@ -187,9 +192,16 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
                    help='End of the MSD fit window (lag), ps, at every temperature; default: half the production run.')
         spec.input('max_temperature_deviation', valid_type=orm.Float,
                    default=lambda: orm.Float(MAX_TEMPERATURE_DEVIATION),
-                   help='Largest accepted |<T_NVE> - T| / T of a production run; worse temperatures are excluded.')
+                   help='Largest accepted |<T_NVE> - T| / T of a production run (default 10 %); worse '
+                        'temperatures are excluded.')
         spec.input('include_flowing', valid_type=orm.Bool, default=lambda: orm.Bool(False),
                    help='Fit also temperatures where the P/S matrix flows (default: exclude and report them).')
+        spec.input('include_not_diffusive', valid_type=orm.Bool, default=lambda: orm.Bool(False),
+                   help='Fit also the best-window estimates of temperatures whose MSD fit window could not be '
+                        'justified (default: exclude and report them).')
+        spec.input('include_phase_changed', valid_type=orm.Bool, default=lambda: orm.Bool(False),
+                   help='Fit also temperatures where a crystal ended in another phase than it started in '
+                        '(phase guard; default: exclude and report them).')
         spec.input('options', valid_type=dict, non_db=True, default=dict,
                    help='metadata.options of every LammpsMdCalculation (resources, max_wallclock_seconds, ...).')
         spec.inputs.validator = validate_inputs
@@ -202,9 +214,11 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             cls.fit,
         )
         spec.output_namespace('conductivities', valid_type=orm.Dict, dynamic=True,
-                              help='Per temperature (T600K, ...): ensemble D, sigma, Haven ratio, matrix flow.')
+                              help='Per temperature (T600K, ...): ensemble D, sigma, Haven ratio, matrix flow, '
+                                   'phase, measured temperature.')
         spec.output('result', valid_type=orm.Dict,
-                    help='E_A (eV), sigma(300 K) (S/cm) with errors, prefactor, fitted points, exclusions.')
+                    help='E_A (eV) with its error and Student-t interval, sigma(300 K) (S/cm) with its log-normal '
+                         'interval, prefactor, fitted points, exclusions.')
         spec.output('arrhenius_plot', valid_type=orm.SinglefileData, help='sigma T against 1000/T with the fit (PNG).')
 
         spec.exit_code(310, 'ERROR_ALL_MD_FAILED_AT_TEMPERATURE',
@@ -317,6 +331,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             for structure, child in finished.items():
                 runs[TRAJECTORY_PREFIX + structure] = child.outputs.trajectory
                 runs[THERMO_PREFIX + structure] = child.outputs.thermo
+                runs[STRUCTURE_PREFIX + structure] = self.ctx.structures[structure]
             node = conductivity_at_temperature(
                 temperature_K=orm.Float(temperature), mobile_species=self.inputs.mobile_species,
                 charge=self.inputs.charge, max_temperature_deviation=self.inputs.max_temperature_deviation,
@@ -324,53 +339,68 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             )
             self.out(f'conductivities.{label}', node)
             self.ctx.conductivities[label] = node
-            self.report(_temperature_line(node.get_dict()))
-        if not any(node['is_diffusive'] for node in self.ctx.conductivities.values()):
+            self.report(temperature_line(node.get_dict()))
+        if not self.inputs.include_not_diffusive and not any(
+                node['is_diffusive'] for node in self.ctx.conductivities.values()):
             return self.exit_codes.ERROR_NEVER_DIFFUSIVE.format(species=self.inputs.mobile_species.value)
         return None
 
     def fit(self):
         """Arrhenius fit over the usable temperatures, then its plot; report exclusions, E_A and sigma(300 K)."""
-        include_flowing = self.inputs.include_flowing.value
+        include = {name: self.inputs[name] for name in INCLUDE_FLAGGED}
         summaries = [node.get_dict() for node in self.ctx.conductivities.values()]
-        used, excluded = select_arrhenius_points(summaries, include_flowing=include_flowing)
+        used, excluded = select_arrhenius_points(summaries, **{name: flag.value for name, flag in include.items()})
         for temperature, reason in excluded.items():
             self.report(f'{temperature} K excluded from the Arrhenius fit: {reason}')
         if len(used) < MIN_TEMPERATURES:
             return self.exit_codes.ERROR_TOO_FEW_TEMPERATURES.format(
                 n_used=len(used), excluded='; '.join(f'{T} K' for T in excluded))
-        result = arrhenius_fit(orm.Bool(include_flowing), metadata={'call_link_label': 'arrhenius_fit'},
-                               **self.ctx.conductivities)
+        result = arrhenius_fit(metadata={'call_link_label': 'arrhenius_fit'}, **include, **self.ctx.conductivities)
         self.out('result', result)
         self.out('arrhenius_plot', arrhenius_plot(result, metadata={'call_link_label': 'arrhenius_plot'}))
-        for temperature in result['flowing_included']:
-            self.report(f'{temperature} K kept in the fit although the P/S matrix flows (include_flowing)')
-        self.report(
-            f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV, '
-            f'sigma(300 K) = {result["conductivity_300K_S_per_cm"]:.3g} +- '
-            f'{result["conductivity_300K_err_S_per_cm"]:.2g} S/cm from {len(result["temperatures_K"])} temperatures '
-            f'(reduced chi2 {result["fit"]["chi2_reduced"]:.2g})'
-        )
+        for name, flag in INCLUDE_FLAGGED.items():
+            for temperature in result[flag + '_included']:
+                self.report(f'{temperature} K kept in the fit although flagged {flag.replace("_", " ")} ({name})')
+        self.report(result_line(result.get_dict()))
         return None
 
 
-def _temperature_line(summary: dict) -> str:
-    """One report line: D, sigma, Haven ratio and flags of a ``conductivity_at_temperature`` result."""
+def result_line(result: dict) -> str:
+    """One report line: E_A and sigma(300 K) with their intervals, from an ``arrhenius_fit`` result."""
+    energy_low, energy_high = result['activation_energy_interval_eV']
+    sigma_low, sigma_high = result['conductivity_300K_interval_S_per_cm']
+    confidence = f'{100 * result["confidence"]:g} %'
+    return (
+        f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV '
+        f'({confidence} interval {energy_low:.3f} to {energy_high:.3f} eV), sigma({result["room_temperature_K"]:g} K) '
+        f'= {result["conductivity_300K_S_per_cm"]:.3g} S/cm ({confidence} interval {sigma_low:.2g} to '
+        f'{sigma_high:.2g} S/cm, log-normal) from {len(result["temperatures_K"])} temperatures at their measured T '
+        f'(Student t, {result["degrees_of_freedom"]} degrees of freedom; reduced chi2 '
+        f'{result["fit"]["chi2_reduced"]:.2g})'
+    )
+
+
+def temperature_line(summary: dict) -> str:
+    """One report line: D, sigma, Haven ratio, phase and flags of a ``conductivity_at_temperature`` result."""
     head = f'{summary["temperature_K"]:g} K ({len(summary["structures_used"])}/{summary["n_structures"]} structures'
     if summary['production_temperature_K'] is not None:
         head += f', NVE mean {summary["production_temperature_K"]:.0f} K'
     head += '): '
+    transport = (
+        f'D = {summary["diffusivity_A2_per_ps"]:.3g} +- {summary["diffusivity_err_A2_per_ps"]:.2g} A^2/ps, '
+        f'sigma = {summary["conductivity_S_per_cm"]:.3g} +- {summary["conductivity_err_S_per_cm"]:.2g} S/cm'
+    )
     if not summary['is_diffusive']:
-        line = head + 'MSD not diffusive'
+        line = head + 'MSD NOT DIFFUSIVE, best-window estimate ' + transport
     else:
-        line = head + (
-            f'D = {summary["diffusivity_A2_per_ps"]:.3g} +- {summary["diffusivity_err_A2_per_ps"]:.2g} A^2/ps, '
-            f'sigma = {summary["conductivity_S_per_cm"]:.3g} +- {summary["conductivity_err_S_per_cm"]:.2g} S/cm'
-        )
+        line = head + transport
         if summary['haven_ratio'] is not None:
             line += f', H = {summary["haven_ratio"]:.2f} +- {summary["haven_ratio_err"]:.2f}'
     if summary['not_diffusive'] and summary['is_diffusive']:
         line += f'; not diffusive: {", ".join(summary["not_diffusive"])}'
     flow = '; MATRIX FLOWS: ' + summary['matrix_flow_reason'] if summary['matrix_flowing'] else '; matrix static'
+    phase = ''
+    if summary['phase_reason']:
+        phase = ('; PHASE CHANGED: ' if summary['phase_changed'] else '; phase: ') + summary['phase_reason']
     temperature = '; MD TEMPERATURE OFF: ' + summary['temperature_off_reason'] if summary['temperature_off'] else ''
-    return line + flow + temperature
+    return line + flow + phase + temperature

@@ -123,7 +123,8 @@ def _conductivity_headlines(outputs) -> dict:
         return {}
     result = outputs.result.get_dict()
     return {key: result.get(key) for key in ('activation_energy_eV', 'activation_energy_err_eV',
-                                             'conductivity_300K_S_per_cm', 'conductivity_300K_err_S_per_cm')}
+                                             'conductivity_300K_S_per_cm', 'conductivity_300K_interval_S_per_cm',
+                                             'confidence')}
 
 
 def _composition_headlines(outputs) -> dict:

@@ -15,15 +15,16 @@ def test_nernst_einstein_by_hand():
     assert sigma_err == pytest.approx(0.1 * by_hand_S_per_cm, rel=1e-12)
 
 
-def test_thesis_convention_with_per_direction_d_gives_the_same_number():
-    # thesis eq. 18: sigma = N q^2 D' / (3 V k_B T) with D' = MSD_3D / (2 t) = 3 D
+def test_thesis_eq_18_with_its_eq_20_gives_a_third_of_nernst_einstein():
+    # thesis eq. 18: sigma = N q^2 D / (3 V k_B T); eq. 20: D = MSD / (6 t), our D: a third of our sigma.
+    # Only with D' = MSD / (2 t) = 3 D (sum of the per-direction coefficients) does eq. 18 give our sigma.
     n_carriers, volume_A3, temperature_K, msd_slope_A2_per_ps = 96, 4876.0, 600.0, 0.42
     tracer_d = msd_slope_A2_per_ps / 6.0
-    thesis_d = msd_slope_A2_per_ps / 2.0
     sigma, _ = nernst_einstein_conductivity(tracer_d, 0.0, n_carriers=n_carriers, volume_A3=volume_A3,
                                             temperature_K=temperature_K)
-    thesis = nernst_einstein_factor(n_carriers, volume_A3, temperature_K) * thesis_d / 3.0
-    assert sigma == pytest.approx(thesis, rel=1e-12)
+    factor = nernst_einstein_factor(n_carriers, volume_A3, temperature_K)
+    assert factor * tracer_d / 3.0 == pytest.approx(sigma / 3.0, rel=1e-12)
+    assert factor * (msd_slope_A2_per_ps / 2.0) / 3.0 == pytest.approx(sigma, rel=1e-12)
 
 
 def test_factor_scales_with_carriers_charge_volume_and_temperature():

@@ -67,8 +67,11 @@ def test_a_flowing_matrix_is_flagged():
 def test_caged_lithium_is_not_diffusive():
     data = trajectory(seed=3, li_bounded=True)
     result = analyse_trajectory(data['positions_A'], SYMBOLS, data['cells_A'], data['times_ps'], 400.0)
-    assert not result['is_diffusive'] and result['tracer'] is None
-    assert 'never grows linearly' in result['not_diffusive_reason']
+    assert not result['is_diffusive'] and 'never grows linearly' in result['not_diffusive_reason']
+    # the best-window estimate is still given, flagged: D of a cage is zero within its error
+    tracer = result['tracer']
+    assert abs(tracer['diffusivity_A2_per_ps']) < 3 * tracer['diffusivity_err_A2_per_ps']
+    assert 0 < tracer['fit_start_ps'] < tracer['fit_end_ps']
     # caged Li still has a comparable MSD: 2 x 3 components x (0.5^2 cage + 0.1^2 vibration) A^2
     assert result['mobile_msd_half_run_A2'] == pytest.approx(6 * (0.25 + 0.01), rel=0.15)
 
@@ -112,10 +115,39 @@ def test_runs_far_from_their_temperature_are_flagged_and_excluded():
     assert calm['production_temperature_K'] == pytest.approx(steady['production_temperatures_K'].mean())
     summary = summarise_temperature({'steady': steady, 'heated': heated}, 600.0)
     assert summary['temperature_off'] and summary['temperature_off_reason'].startswith('heated: NVE mean 89')
-    assert '+50 % from 600 K (tolerance 25 %)' in summary['temperature_off_reason']
+    assert '+50 % from 600 K (tolerance 10 %)' in summary['temperature_off_reason']
     assert not summarise_temperature({'heated': heated}, 600.0, max_temperature_deviation=0.6)['temperature_off']
     _, excluded = select_arrhenius_points([summary])
     assert excluded['600'].startswith('MD temperature off: heated: NVE mean')
+    slightly_warm = trajectory(seed=7)
+    slightly_warm['production_temperatures_K'] = 665.0 + 30.0 * rng.normal(size=200)  # +11 %: off since 10 %
+    assert summarise_temperature({'warm': slightly_warm}, 600.0)['temperature_off']
+
+
+def test_nernst_einstein_and_the_arrhenius_abscissa_use_the_measured_temperature():
+    data = trajectory(seed=9)
+    data['production_temperatures_K'] = np.full(100, 630.0)  # 5 % above the nominal 600 K: kept
+    summary = summarise_temperature({'run': data}, 600.0)
+    assert not summary['temperature_off'] and summary['measured_temperature_K'] == pytest.approx(630.0)
+    run = summary['per_structure']['run']
+    assert run['nernst_einstein_temperature_K'] == pytest.approx(630.0)
+    sigma, _ = nernst_einstein_conductivity(run['tracer']['diffusivity_A2_per_ps'], 0.0, n_carriers=16,
+                                            volume_A3=1200.0, temperature_K=630.0)
+    assert run['tracer']['conductivity_S_per_cm'] == pytest.approx(sigma, rel=1e-12)
+    assert summary['conductivity_S_per_cm'] == pytest.approx(sigma, rel=1e-12)
+    # without thermo data the nominal temperature is all there is
+    assert summarise_temperature({'run': trajectory(seed=9)}, 600.0)['measured_temperature_K'] == 600.0
+    # the fit's abscissa is the measured T: a line in 1/T_measured is recovered exactly
+    summaries = arrhenius_summaries()
+    for entry in summaries:
+        entry['measured_temperature_K'] = 1.04 * entry['temperature_K']
+        entry['conductivity_S_per_cm'] = 5e3 / entry['measured_temperature_K'] * np.exp(
+            -0.3 / (kB * entry['measured_temperature_K']))
+        entry['conductivity_err_S_per_cm'] = 0.1 * entry['conductivity_S_per_cm']
+    result = summarise_arrhenius(summaries)
+    assert result['activation_energy_eV'] == pytest.approx(0.3, rel=1e-9)
+    assert result['temperatures_K'] == pytest.approx([520.0, 624.0, 728.0, 832.0])
+    assert result['nominal_temperatures_K'] == [500.0, 600.0, 700.0, 800.0]
 
 
 def arrhenius_summaries(activation_energy_eV=0.3, flowing_at=()):
@@ -141,6 +173,12 @@ def test_arrhenius_summary_recovers_the_line_and_equals_fit_arrhenius():
     rebuilt = arrhenius_fit_from_summary(result)
     assert rebuilt.conductivity_S_per_cm(300.0) == pytest.approx(direct.conductivity_S_per_cm(300.0))
     assert result['excluded'] == {}
+    assert result['degrees_of_freedom'] == 2 and result['confidence'] == 0.95
+    assert result['conductivity_300K_interval_S_per_cm'] == pytest.approx(
+        list(direct.conductivity_interval_S_per_cm(300.0, 0.95)))
+    assert result['activation_energy_interval_eV'] == pytest.approx(list(direct.activation_energy_interval_eV(0.95)))
+    assert result['ln_conductivity_300K_err'] == pytest.approx(direct.ln_conductivity_err(300.0))
+    assert 'Student t with n - 2 = 2 degrees of freedom' in result['interval_method']
 
 
 def test_flowing_and_non_diffusive_temperatures_are_excluded_with_reasons():
@@ -153,3 +191,15 @@ def test_flowing_and_non_diffusive_temperatures_are_excluded_with_reasons():
         summarise_arrhenius(summaries)
     result = summarise_arrhenius(summaries, include_flowing=True)
     assert result['temperatures_K'] == [600.0, 700.0, 800.0] and result['flowing_included'] == ['800']
+    kept = summarise_arrhenius(summaries, include_flowing=True, include_not_diffusive=True)
+    assert kept['temperatures_K'] == [500.0, 600.0, 700.0, 800.0] and kept['not_diffusive_included'] == ['500']
+
+
+def test_a_temperature_whose_crystal_changed_phase_is_excluded_unless_asked():
+    summaries = arrhenius_summaries()
+    summaries[-1].update(phase_changed=True, phase_reason='crystal: beta-Li3PS4 ended as alpha-Li3PS4 (...)')
+    used, excluded = select_arrhenius_points(summaries)
+    assert [s['temperature_K'] for s in used] == [500.0, 600.0, 700.0]
+    assert excluded == {'800': 'phase changed: crystal: beta-Li3PS4 ended as alpha-Li3PS4 (...)'}
+    kept = summarise_arrhenius(summaries, include_phase_changed=True)
+    assert kept['phase_changed_included'] == ['800'] and kept['excluded'] == {}

@@ -87,6 +87,9 @@ def test_ensemble_with_a_failing_member_gives_consistent_nodes(aiida_profile, lp
         assert thermo.uuid == md.outputs.thermo.uuid
         nve = thermo.get_array('stage') == 1
         assert summary['production_temperature_K'] == pytest.approx(thermo.get_array('Temp')[nve].mean())
+        # sigma and the Arrhenius abscissa use the measured temperature; Li4PS3 has no library polymorphs
+        assert summary['measured_temperature_K'] == summary['production_temperature_K'] != temperature
+        assert summary['final_phases'] == {} and summary['phase_changed'] is False
         # D is the GLS fit of the tracer MSD of this trajectory, sigma is Nernst-Einstein applied to it
         symbols = np.array(trajectory.symbols)
         fit = fit_diffusivity(tracer_msd(trajectory.get_positions(), np.flatnonzero(symbols == 'Li'),
@@ -95,20 +98,24 @@ def test_ensemble_with_a_failing_member_gives_consistent_nodes(aiida_profile, lp
         assert summary['diffusivity_A2_per_ps'] == pytest.approx(fit.diffusivity_A2_per_ps, rel=1e-10)
         sigma, sigma_err = nernst_einstein_conductivity(
             summary['diffusivity_A2_per_ps'], summary['diffusivity_err_A2_per_ps'], n_carriers=4,
-            volume_A3=volume_A3, temperature_K=temperature)
+            volume_A3=volume_A3, temperature_K=summary['measured_temperature_K'])
         assert summary['conductivity_S_per_cm'] == pytest.approx(sigma, rel=1e-10)
         assert summary['conductivity_err_S_per_cm'] == pytest.approx(sigma_err, rel=1e-10)
 
     # the Arrhenius result is fit_arrhenius on the per-temperature nodes
     per_temperature = [results['conductivities'][f'T{t:g}K'].get_dict() for t in TEMPERATURES_K]
-    direct = fit_arrhenius(TEMPERATURES_K, [s['conductivity_S_per_cm'] for s in per_temperature],
+    direct = fit_arrhenius([s['measured_temperature_K'] for s in per_temperature],
+                           [s['conductivity_S_per_cm'] for s in per_temperature],
                            [s['conductivity_err_S_per_cm'] for s in per_temperature])
     result = results['result'].get_dict()
     assert result['activation_energy_eV'] == pytest.approx(direct.activation_energy_eV, rel=1e-10)
     assert result['activation_energy_err_eV'] == pytest.approx(direct.activation_energy_err_eV, rel=1e-10)
-    sigma_300, sigma_300_err = direct.conductivity_S_per_cm(300.0)
-    assert result['conductivity_300K_S_per_cm'] == pytest.approx(sigma_300, rel=1e-8)
-    assert result['conductivity_300K_err_S_per_cm'] == pytest.approx(sigma_300_err, rel=1e-8)
+    assert result['conductivity_300K_S_per_cm'] == pytest.approx(direct.conductivity_S_per_cm(300.0), rel=1e-8)
+    assert result['conductivity_300K_interval_S_per_cm'] == pytest.approx(
+        list(direct.conductivity_interval_S_per_cm(300.0, 0.95)), rel=1e-8)
+    assert re.search(r'sigma\(300 K\) = \S+ S/cm \(95 % interval \S+ to \S+ S/cm, log-normal\) from 3 temperatures '
+                     r'at their measured T \(Student t, 1 degrees of freedom', reports + '\n'.join(
+                         log.message for log in orm.Log.collection.get_logs_for(node)))
     flowing = [f'{s["temperature_K"]:g}' for s in per_temperature if s['matrix_flowing']]
     assert result['flowing_included'] == flowing and result['excluded'] == {}
     assert results['result'].creator.inputs.include_flowing.value is True
