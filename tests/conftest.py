@@ -118,7 +118,8 @@ PERTURB_ONCE = {
 @pytest.fixture(scope='session')
 def training_run(aiida_profile, tmp_path_factory):
     """A finished one-generation IterativeTrainingWorkChain (real pw.x and gap_fit, run once per session):
-    1 initial + 1 validation + 1 new DFT label, 2 GAP fits and a SNAP fitted alongside each."""
+    isolated Li and S atoms, 1 initial + 1 validation + 1 new DFT label, 2 GAP fits and a SNAP fitted alongside
+    each, all with the isolated-atom reference energies subtracted."""
     from aiida import orm
     from aiida.engine import run_get_node
     from aiida.manage.caching import enable_caching
@@ -135,7 +136,7 @@ def training_run(aiida_profile, tmp_path_factory):
     builder = IterativeTrainingWorkChain.get_builder_from_protocol(
         code['pw'], code['gap_fit'], {'li2s': li2s()}, lammps_code=code['lmp'], protocol='fast',
         overrides={'stages': [PERTURB_ONCE], 'labelling_overrides': FIXED_OCCUPATIONS,
-                   'snap_parameters': {'twojmax': 2}},
+                   'snap_parameters': {'twojmax': 2}, 'isolated_atom_box_A': [7.0, 7.5, 8.0]},
         initial_structures={'li2s_a': li2s(1)}, validation_structures={'li2s_v': li2s(3)},
     )
     with enable_caching(identifier='aiida.calculations:quantumespresso.pw'):  # shares pw.x runs with test_archive

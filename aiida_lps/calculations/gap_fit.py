@@ -28,6 +28,11 @@ def validate_inputs(inputs, _):
         hyperparameters = merge_hyperparameters(inputs['parameters'].get_dict() if 'parameters' in inputs else None)
     except ValueError as exception:
         return str(exception)
+    if 'reference_energies' in inputs:
+        missing = sorted(set(training_set.species) - set(inputs['reference_energies'].keys()))
+        if missing:
+            return (f'reference_energies has no energy for {missing}: run IsolatedAtomEnergiesWorkChain '
+                    f'(lps.labelling.isolated_atoms) for every element of the training set')
     declared = hyperparameters['species']
     if declared is not None and set(training_set.species) - set(declared):
         extra = sorted(set(training_set.species) - set(declared))
@@ -67,6 +72,11 @@ class GapFitCalculation(CalcJob):
             help='Force-dependent per-atom regularisation (thesis eq. 16): {"sigma_min": 0.01, "c": 0.1, "a": 0.01} '
             '(eV/Angstrom, eV/Angstrom, Angstrom/eV).',
         )
+        spec.input(
+            'reference_energies', valid_type=orm.Dict, required=False,
+            help='Isolated-atom energy per element, eV (IsolatedAtomEnergiesWorkChain), subtracted before the fit '
+            '(gap_fit e0); without it gap_fit subtracts one average energy per atom (e0_method).',
+        )
         spec.inputs.validator = validate_inputs
         spec.inputs['metadata']['options']['resources'].default = {'num_machines': 1, 'num_mpiprocs_per_machine': 1}
         spec.inputs['metadata']['options']['withmpi'].default = False
@@ -104,7 +114,8 @@ class GapFitCalculation(CalcJob):
         codeinfo = CodeInfo()
         codeinfo.code_uuid = self.inputs.code.uuid
         codeinfo.cmdline_params = gap_fit_arguments(
-            hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE, pairs
+            hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE, pairs,
+            e0=self.inputs.reference_energies.get_dict() if 'reference_energies' in self.inputs else None,
         )
         codeinfo.stdout_name = self.metadata.options.output_filename
         codeinfo.join_files = True  # SYSTEM ABORT messages go to stderr

@@ -18,6 +18,7 @@ __all__ = (
     'GAP_PRESETS',
     'merge_hyperparameters',
     'gap_fit_arguments',
+    'reference_energy_argument',
     'two_body_pairs',
     'force_dependent_sigma',
     'estimate_fit_memory_bytes',
@@ -147,7 +148,7 @@ def two_body_pairs(frames, cutoff: float) -> list[tuple[int, int]]:
 
 def gap_fit_arguments(
     hyperparameters: dict, atomic_numbers: list[int], at_file: str, gp_file: str,
-    pairs: list[tuple[int, int]] | None = None,
+    pairs: list[tuple[int, int]] | None = None, e0: dict | None = None,
 ) -> list[str]:
     """Command-line arguments of ``gap_fit`` for merged ``hyperparameters``.
 
@@ -159,6 +160,8 @@ def gap_fit_arguments(
     :param at_file: extxyz with ``energy`` (eV), ``forces`` (eV/Angstrom) and optionally ``force_atom_sigma``.
     :param gp_file: name of the single xml to write (``sparse_separate_file=F``).
     :param pairs: species pairs that get a 2-body term (see ``two_body_pairs``); None gives every pair one.
+    :param e0: isolated-atom energy per element symbol (eV), subtracted before the fit (``e0={Li:..:P:..}``); None
+        leaves the choice to ``e0_method`` of the hyperparameters.
     """
     if pairs is None:
         pairs = [(z1, z2) for index, z1 in enumerate(atomic_numbers) for z2 in atomic_numbers[index:]]
@@ -183,11 +186,16 @@ def gap_fit_arguments(
         'energy_parameter_name=energy',
         'force_parameter_name=forces',
         'virial_parameter_name=NONE',
-        f'e0_method={hyperparameters["e0_method"]}',
+        reference_energy_argument(e0) if e0 else f'e0_method={hyperparameters["e0_method"]}',
         f'sparse_jitter={hyperparameters["sparse_jitter"]}',
         'sparse_separate_file=F',
         f'gp_file={gp_file}',
     ]
+
+
+def reference_energy_argument(e0: dict) -> str:
+    """gap_fit's per-species ``e0={Li:-196.1:P:-...}`` (eV) from element symbol -> isolated-atom energy."""
+    return 'e0={' + ':'.join(f'{symbol}:{float(energy)!r}' for symbol, energy in sorted(e0.items())) + '}'
 
 
 def force_dependent_sigma(

@@ -8,9 +8,10 @@ on energies and forces; ``pair_style pod`` reads the same parameter file and the
 fitpod's ridge term also shrinks the one-body coefficients, which have to carry the absolute DFT energy (about
 -240 eV/atom for Li-P-S with our pseudopotentials): fitted as they are, the ridge pulls them towards zero and the
 two- and three-body terms absorb the offset (validation force RMSE 5.7 eV/Angstrom against 0.16 with the shift,
-docs/fast_potential.md). :func:`fit_pod` therefore fits energies minus ``N e0``, with e0 the mean energy per atom
-of the training set, and adds e0 back to every element's one-body coefficient: the potential's energy is the fit's
-plus N e0 exactly.
+docs/fast_potential.md). :func:`fit_pod` therefore fits energies minus the sum of per-element references (the
+isolated-atom energies when given, else zero) minus ``N e0``, with e0 the mean remaining energy per atom of the
+training set, and adds reference + e0 back to each element's one-body coefficient: the potential's energy is the
+fit's plus the subtracted baseline exactly.
 
 Units: Angstrom, eV. N.-C. Nguyen, A. Rohskopf, J. Comput. Phys. 480, 112030 (2023); LAMMPS ML-POD package.
 """
@@ -32,6 +33,7 @@ from ase.data import atomic_numbers
 
 from aiida_lps.potentials.lammps_input import pod_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator
+from aiida_lps.potentials.reference_energies import reference_baselines
 from aiida_lps.setup.profile import venv_bin
 
 __all__ = (
@@ -151,14 +153,16 @@ def pod_calculator(parameters: str, coefficients: str) -> LammpsPairCalculator:
 
 
 def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
-            species: Sequence[str] | None = None) -> PodModel:
+            species: Sequence[str] | None = None, reference_energies: dict | None = None) -> PodModel:
     """Fit a POD to labelled configurations with ``fitpod`` (the environment's ``lmp``, in a temporary folder).
 
     :param frames: periodic ``ase.Atoms`` with a calculator holding energy (eV) and forces (eV/Angstrom), e.g.
         ``TrainingSetData.to_atoms()``.
     :param hyperparameters: overrides of ``DEFAULT_POD_HYPERPARAMETERS``.
     :param species: the elements of the potential (default: those of ``frames``), stored sorted by atomic number.
-    :raises ValueError: for an empty set or unknown settings.
+    :param reference_energies: isolated-atom energy per element (eV), subtracted per atom before the mean shift, so
+        that energies of different compositions share per-element references; None: one mean shift for all.
+    :raises ValueError: for an empty set, unknown settings or reference energies missing an element.
     :raises RuntimeError: with LAMMPS's message if fitpod fails.
     """
     frames = list(frames)
@@ -168,14 +172,17 @@ def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
     species = sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
     hyperparameters = merge_pod_hyperparameters(hyperparameters)
     parameters = pod_parameter_file(species, hyperparameters)
-    e0 = float(np.mean([atoms.get_potential_energy() / len(atoms) for atoms in frames]))
+    baselines = reference_baselines(frames, species, reference_energies)
+    references = reference_energies or dict.fromkeys(species, 0.0)
+    e0 = float(np.mean([(atoms.get_potential_energy() - baseline) / len(atoms)
+                        for atoms, baseline in zip(frames, baselines)]))
     with tempfile.TemporaryDirectory(prefix='lps-fitpod-') as name:
         folder = pathlib.Path(name)
         (folder / 'training').mkdir()
-        for index, atoms in enumerate(frames):  # labels only: fitpod misreads extra per-atom or info columns
+        for index, (atoms, baseline) in enumerate(zip(frames, baselines)):  # labels only: fitpod misreads extras
             shifted = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
             shifted.calc = SinglePointCalculator(
-                shifted, energy=atoms.get_potential_energy() - e0 * len(atoms), forces=atoms.get_forces())
+                shifted, energy=atoms.get_potential_energy() - baseline - e0 * len(atoms), forces=atoms.get_forces())
             ase.io.write(folder / 'training' / f'config_{index:05d}.xyz', shifted, format='extxyz')
         (folder / 'pod.txt').write_text(parameters)
         (folder / 'data.txt').write_text('\n'.join([
@@ -201,12 +208,14 @@ def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
         output = folder / 'fit_coefficients.pod'
         if not output.exists():
             raise RuntimeError(f'fitpod wrote no coefficient file for {len(frames)} configurations')
-        coefficients = _shift_one_body(output.read_text(), len(species), e0)
+        coefficients = _shift_one_body(output.read_text(), [references[symbol] + e0 for symbol in species])
     return PodModel(list(species), hyperparameters, parameters, coefficients)
 
 
-def _shift_one_body(text: str, n_species: int, e0: float) -> str:
-    """Add ``e0`` (eV/atom) to the one-body coefficient of each element: the first of each element's block."""
+def _shift_one_body(text: str, shifts: Sequence[float]) -> str:
+    """Add ``shifts`` (eV/atom, one per element in order) to each element's one-body coefficient, the first of its
+    block."""
+    n_species = len(shifts)
     lines = text.strip().splitlines()
     header = lines[0].split()
     if header[0] != COEFFICIENT_HEADER or int(header[1]) != len(lines) - 1 or (len(lines) - 1) % n_species:
@@ -214,5 +223,5 @@ def _shift_one_body(text: str, n_species: int, e0: float) -> str:
     per_element = (len(lines) - 1) // n_species
     for element in range(n_species):
         line = 1 + element * per_element
-        lines[line] = repr(float(lines[line]) + e0)
+        lines[line] = repr(float(lines[line]) + shifts[element])
     return '\n'.join(lines) + '\n'

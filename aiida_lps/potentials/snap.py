@@ -28,6 +28,7 @@ from ase.data import atomic_numbers
 from aiida_lps.potentials.gap import force_dependent_sigma
 from aiida_lps.potentials.lammps_input import snap_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator, load_configuration, open_lammps
+from aiida_lps.potentials.reference_energies import reference_baselines
 
 __all__ = (
     'DEFAULT_SNAP_HYPERPARAMETERS',
@@ -287,7 +288,8 @@ def model_from_files(snapcoeff: str, snapparam: str) -> SnapModel:
 
 
 def weighted_system(
-    frames: Sequence, descriptors: Sequence[SnapDescriptors], hyperparameters: dict
+    frames: Sequence, descriptors: Sequence[SnapDescriptors], hyperparameters: dict,
+    baselines: Sequence[float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The weighted design matrix and target vector of the least-squares fit.
 
@@ -295,16 +297,18 @@ def weighted_system(
     rows (only for frames with a stress, and only when ``virial_sigma_eV_per_atom`` is set) by (n_atoms sigma_V).
 
     :param frames: ``ase.Atoms`` whose calculators hold energy (eV), forces (eV/Angstrom), optionally stress.
+    :param baselines: energy (eV) subtracted from each frame's energy (``reference_baselines``); None: zero.
     :return: ``matrix`` (n_rows, n_columns) and ``target`` (n_rows,).
     """
+    baselines = np.zeros(len(frames)) if baselines is None else baselines
     sigma_e = hyperparameters['energy_sigma_eV_per_atom']
     sigma_f = hyperparameters['force_sigma_eV_per_A']
     sigma_v = hyperparameters['virial_sigma_eV_per_atom']
     matrices, targets = [], []
-    for atoms, rows in zip(frames, descriptors):
+    for atoms, rows, baseline in zip(frames, descriptors, baselines):
         n_atoms = len(atoms)
         matrices.append(rows.energy[None, :] / (n_atoms * sigma_e))
-        targets.append([atoms.get_potential_energy() / (n_atoms * sigma_e)])
+        targets.append([(atoms.get_potential_energy() - baseline) / (n_atoms * sigma_e)])
         forces = atoms.get_forces()
         if hyperparameters['force_sigma']:
             sigma = np.repeat(force_dependent_sigma(forces, **hyperparameters['force_sigma']), 3)
@@ -340,14 +344,16 @@ def solve_ridge(matrix: np.ndarray, target: np.ndarray, penalised: np.ndarray, r
 
 
 def fit_snap(frames: Sequence, hyperparameters: dict | None = None,
-             species: Sequence[str] | None = None) -> SnapModel:
+             species: Sequence[str] | None = None, reference_energies: dict | None = None) -> SnapModel:
     """Fit a linear SNAP to labelled configurations.
 
     :param frames: periodic ``ase.Atoms`` with a calculator holding energy (eV) and forces (eV/Angstrom), e.g.
         ``TrainingSetData.to_atoms()``.
     :param hyperparameters: overrides of ``DEFAULT_SNAP_HYPERPARAMETERS``.
     :param species: the elements of the potential (default: those of ``frames``), stored sorted by atomic number.
-    :raises ValueError: for an empty set or unknown settings.
+    :param reference_energies: isolated-atom energy per element (eV): subtracted from the energies and added to
+        beta_I,0 after the fit. The beta_I,0 are not penalised, so this changes the conditioning, not the model.
+    :raises ValueError: for an empty set, unknown settings or reference energies missing an element.
     """
     frames = list(frames)
     if not frames:
@@ -356,8 +362,10 @@ def fit_snap(frames: Sequence, hyperparameters: dict | None = None,
     species = sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
     hyperparameters = merge_snap_hyperparameters(hyperparameters, species)
     descriptors = snap_descriptors(frames, species, hyperparameters)
-    matrix, target = weighted_system(frames, descriptors, hyperparameters)
+    baselines = reference_baselines(frames, species, reference_energies)
+    matrix, target = weighted_system(frames, descriptors, hyperparameters, baselines)
     k = n_bispectrum_components(hyperparameters['twojmax'])
     penalised = np.tile(np.arange(k + 1) > 0, len(species))
-    beta = solve_ridge(matrix, target, penalised, hyperparameters['ridge'])
-    return SnapModel(list(species), hyperparameters, beta.reshape(len(species), k + 1))
+    beta = solve_ridge(matrix, target, penalised, hyperparameters['ridge']).reshape(len(species), k + 1)
+    beta[:, 0] += [(reference_energies or {}).get(symbol, 0.0) for symbol in species]
+    return SnapModel(list(species), hyperparameters, beta)

@@ -129,11 +129,15 @@ class DftLabellingWorkChain(ProtocolMixin, WorkChain):
                 parameters.setdefault('SYSTEM', {}).update(
                     _cutoffs(family, structure, self.inputs.cutoff_stringency.value)
                 )
-                inputs['pw']['parameters'] = orm.Dict(parameters)
+            inputs['pw']['parameters'] = orm.Dict(parameters)
+            self.adapt_pw_inputs(structure, inputs)
             inputs['metadata'] = {'call_link_label': f'pw_{label}'}
             future = self.submit(PwBaseWorkChain, **inputs)
             self.report(f'launched PwBaseWorkChain<{future.pk}> for `{label}` ({len(structure.sites)} atoms)')
             self.to_context(**{f'pw_{label}': future})
+
+    def adapt_pw_inputs(self, structure: orm.StructureData, inputs: dict) -> None:
+        """Change the PwBaseWorkChain ``inputs`` of ``structure`` in place; labels of condensed phases need nothing."""
 
     def collect(self):
         """Gather converged labels into one TrainingSetData; report and count the failures."""

@@ -42,6 +42,7 @@ from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.gap import GAP_PRESETS
 from aiida_lps.sampling.selection import SELECTION_METHODS
 from aiida_lps.structures.distortions import phosphorus_pairs
+from aiida_lps.workflows.isolated_atoms import IsolatedAtomEnergiesWorkChain, isolated_atom
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
 
@@ -397,6 +398,12 @@ def stage_message(index: int, stage: dict, labels: set) -> str | None:
     return None
 
 
+def validate_box(box, _):
+    if len(box) != 3 or min(box) < 5.0:
+        return f'isolated_atom_box_A must be three box edges of at least 5 Angstrom, got {box.get_list()}'
+    return None
+
+
 def validate_stages(stages, _):
     """At least one stage, with unique names (the rest is checked with the structures by ``validate_inputs``)."""
     stages = stages.get_list()
@@ -489,6 +496,10 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         spec.input('seed', valid_type=orm.Int, default=lambda: orm.Int(1),
                    help='Seed from which every MD, perturbation and selection seed is derived.')
         spec.input('lammps_code', valid_type=orm.AbstractCode, required=False, help='LAMMPS with pair_style quip.')
+        spec.input('isolated_atom_box_A', valid_type=orm.List, required=False, validator=validate_box,
+                   help='If given (three box edges, Angstrom, e.g. [12, 12.5, 13]): label one isolated atom per element '
+                   'in such a box first (IsolatedAtomEnergiesWorkChain, same labelling settings) and subtract their '
+                   'energies in every fit (gap_fit e0, SNAP, POD); not needed when gap_fit.reference_energies is given.')
         for kind in LINEAR_POTENTIALS:
             spec.input(f'{kind}_parameters', valid_type=orm.Dict, required=False,
                        validator=linear_parameters_validator(kind),
@@ -506,6 +517,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
 
         spec.outline(
             cls.setup,
+            if_(cls.needs_reference_energies)(cls.label_isolated_atoms, cls.inspect_isolated_atoms),
             if_(cls.has_structures_to_label)(cls.label_initial_sets, cls.inspect_initial_sets),
             if_(cls.needs_initial_fit)(cls.fit, cls.inspect_fit),
             cls.evaluate_starting_potential,
@@ -533,6 +545,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                         help=f'The {kind.upper()} fitted to the final training set (with {kind}_parameters).')
         spec.output('training_set', valid_type=TrainingSetData, help='The final training set.')
         spec.output('validation_set', valid_type=TrainingSetData, required=False, help='The validation set used.')
+        spec.output('reference_energies', valid_type=orm.Dict, required=False,
+                    help='Isolated-atom energies (eV per element) subtracted in every fit.')
         spec.output('rmse_table', valid_type=orm.Dict,
                     help='Per generation: counts, RMSEs (meV/atom, eV/Angstrom; per element), why each stage stopped.')
         spec.output('plot', valid_type=orm.SinglefileData, required=False,
@@ -585,6 +599,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         builder.structures = structures
         builder.stages = orm.List(inputs['stages'])
         builder.seed = orm.Int(inputs['seed'])
+        if inputs['isolated_atom_box_A'] is not None:
+            builder.isolated_atom_box_A = orm.List(inputs['isolated_atom_box_A'])
         optional = {'initial_structures': initial_structures, 'validation_structures': validation_structures,
                     'training_set': training_set, 'validation_set': validation_set}
         for name, value in optional.items():
@@ -607,6 +623,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         builder.potential = node.outputs.potential
         if 'validation_set' in node.outputs:
             builder.validation_set = node.outputs.validation_set
+        if 'reference_energies' in node.outputs:
+            builder.gap_fit.reference_energies = node.outputs.reference_energies
         if stages is not None:
             builder.stages = orm.List(stages)
         return builder
@@ -620,11 +638,37 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.ctx.training_set = self.inputs.get('training_set')
         self.ctx.potential = self.inputs.get('potential')
         self.ctx.validation_set = self.inputs.get('validation_set')
+        self.ctx.reference_energies = self.inputs.gap_fit.get('reference_energies')
         self.ctx.new_labels = None
         self.ctx.generation = 0
         if self.ctx.training_set is not None:
             self.ctx.generation = max(int(tags.get('generation', 0)) for tags in self.ctx.training_set.get_tags())
         self.ctx.start_counts = {}
+
+    def needs_reference_energies(self):
+        return 'isolated_atom_box_A' in self.inputs and self.ctx.reference_energies is None
+
+    def label_isolated_atoms(self):
+        """Label one isolated atom of every element to explore, with the labelling settings of the training."""
+        elements = sorted({symbol for structure in self.inputs.structures.values()
+                           for symbol in structure.get_symbols_set()})
+        inputs = self.exposed_inputs(DftLabellingWorkChain, namespace='labelling')
+        box_A = self.inputs.isolated_atom_box_A.get_list()
+        inputs.update(structures={element: isolated_atom(element, box_A) for element in elements},
+                      metadata={'call_link_label': 'isolated_atom_energies'})
+        future = self.submit(IsolatedAtomEnergiesWorkChain, **inputs)
+        self.report(f'labelling isolated atoms of {", ".join(elements)}: IsolatedAtomEnergiesWorkChain<{future.pk}>')
+        return ToContext(isolated_atoms=future)
+
+    def inspect_isolated_atoms(self):
+        """Keep the reference energies; without them the fits would not be those asked for, so stop."""
+        child = self.ctx.isolated_atoms
+        if not child.is_finished_ok:
+            return self.exit_codes.ERROR_INITIAL_LABELLING_FAILED.format(
+                which='isolated atoms', reason=f'IsolatedAtomEnergiesWorkChain<{child.pk}> exit {child.exit_status}: '
+                f'{child.exit_message}')
+        self.ctx.reference_energies = child.outputs.reference_energies
+        return None
 
     def has_structures_to_label(self):
         return bool(self.inputs.get('initial_structures')) or bool(self.inputs.get('validation_structures'))
@@ -681,6 +725,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
     def fit(self):
         """Fit a GAP to the current training set."""
         inputs = self.exposed_inputs(GapFitCalculation, namespace='gap_fit')
+        if self.ctx.reference_energies is not None:
+            inputs['reference_energies'] = self.ctx.reference_energies
         inputs.update(training_set=self.ctx.training_set, metadata={
             **inputs.get('metadata', {}), 'call_link_label': f'gap_fit_gen_{self.ctx.generation}'
         })
@@ -887,8 +933,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         for kind, (fit_function, _, _) in LINEAR_POTENTIALS.items():
             if f'{kind}_parameters' not in self.inputs:
                 continue
+            references = {} if self.ctx.reference_energies is None else {'reference_energies': self.ctx.reference_energies}
             fit = run_calcfunction(fit_function, f'{kind}_fit_gen_{generation}', self.ctx.training_set,
-                                   self.inputs[f'{kind}_parameters'])
+                                   self.inputs[f'{kind}_parameters'], **references)
             potential = self.ctx[f'{kind}_potential'] = fit.outputs.potential
             rmse = {'train': _table_metrics(fit.outputs.metrics.get_dict())}
             if self.ctx.validation_set is not None:
@@ -945,6 +992,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.out('training_set', self.ctx.training_set)
         if self.ctx.validation_set is not None:
             self.out('validation_set', self.ctx.validation_set)
+        if self.ctx.reference_energies is not None:
+            self.out('reference_energies', self.ctx.reference_energies)
         for kind in LINEAR_POTENTIALS:
             if f'{kind}_potential' in self.ctx:
                 self.out(f'{kind}_potential', self.ctx[f'{kind}_potential'])

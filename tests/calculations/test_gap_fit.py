@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from aiida import orm
 from aiida.engine import run_get_node
+from ase import Atoms
 
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
@@ -75,6 +76,29 @@ def test_species_pair_without_data_gets_no_two_body_term(aiida_profile, lps_code
     assert node.is_finished_ok, node.exit_message
     xml = results['potential'].get_content()
     assert 'Z1=15 Z2=15' not in xml and 'Z1=3 Z2=15' in xml
+
+
+@pytest.mark.requires_codes
+def test_reference_energies_are_the_gaps_isolated_atom_energies(aiida_profile, lps_code, morse_labelled_frames):
+    """gap_fit's e0 per species: an atom with no neighbours gets its reference energy back (within the SOAP
+    self-term, measured 1-7 meV here)."""
+    references = {'Li': -1.5, 'P': -2.5, 'S': -3.5}
+    builder = _builder(lps_code('gap_fit'), TrainingSetData.from_atoms(morse_labelled_frames(count=12)),
+                       reference_energies=orm.Dict(references))
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    calculator = results['potential'].get_calculator()
+    for element, energy in references.items():
+        atoms = Atoms(element, positions=[[10.0, 10.0, 10.0]], cell=[20.0, 20.0, 20.0], pbc=True)
+        atoms.calc = calculator
+        assert atoms.get_potential_energy() == pytest.approx(energy, abs=0.02)
+
+
+def test_reference_energies_must_cover_every_element(aiida_profile, lps_code, morse_labelled_frames):
+    builder = _builder(lps_code('gap_fit'), TrainingSetData.from_atoms(morse_labelled_frames(count=2)),
+                       reference_energies=orm.Dict({'Li': -1.5}))
+    with pytest.raises(ValueError, match=r"reference_energies has no energy for \['P', 'S'\]: run Isolated"):
+        run_get_node(builder)
 
 
 def test_species_not_covered_is_refused(aiida_profile, lps_code, morse_labelled_frames):

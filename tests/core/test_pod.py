@@ -38,10 +38,12 @@ def _labelled_by(calculator, frames):
     return labelled
 
 
-def test_fit_recovers_a_pod_reference_with_absolute_energies(morse_labelled_frames):
+@pytest.mark.parametrize('references', [None, {'Li': -150.0, 'P': -240.0, 'S': -310.0}])
+def test_fit_recovers_a_pod_reference_with_absolute_energies(morse_labelled_frames, references):
+    """With or without per-element references (isolated-atom energies), subtracted and added back exactly."""
     frames = _labelled_by(_teacher(0), morse_labelled_frames(count=30, seed=2))
     assert frames[0].get_potential_energy() / len(frames[0]) < -200  # the one-body terms carry the energy
-    model = fit_pod(frames[:20], SMALL)
+    model = fit_pod(frames[:20], SMALL, reference_energies=references)
     assert model.coefficients.splitlines()[0] == f'model_coefficients: {N_SMALL} 0 0'
     # measured: 8e-9 eV/A and 2e-6 meV/atom; without the energy shift the ridge pulls the one-body terms to zero
     metrics = metrics_against_labels(frames[20:], model.calculator())
@@ -79,3 +81,8 @@ def test_bad_settings_are_named():
 def test_fitpod_errors_come_back_with_lammps_message(morse_labelled_frames):
     with pytest.raises(RuntimeError, match='fitpod failed on 2 configurations: ERROR: three-body angular degree'):
         fit_pod(morse_labelled_frames(count=2), {'threebody_angular_degree': 20})  # LAMMPS allows at most 12
+
+
+def test_reference_energies_must_cover_every_element(morse_labelled_frames):
+    with pytest.raises(ValueError, match=r"reference_energies has no energy for \['P', 'S'\]"):
+        fit_pod(morse_labelled_frames(count=2), reference_energies={'Li': -190.0})

@@ -139,3 +139,15 @@ def test_bad_settings_are_named():
         fit_snap([])
     with pytest.raises(ValueError, match='not a valid snapcoeff'):
         read_snapcoeff('1 31\nLi 2.5 1.0\n0.0\n')
+
+
+def test_reference_energies_leave_the_model_unchanged(morse_model, morse_labelled_frames):
+    """beta_I,0 are not penalised, so subtracting per-element references (1910 eV per Li4PS3 cell here) before the
+    fit and adding them back to the intercepts gives the same potential."""
+    model, held_out = morse_model
+    references = {'Li': -190.0, 'P': -250.0, 'S': -300.0}
+    shifted = fit_snap(morse_labelled_frames(count=40, seed=1)[:30], reference_energies=references)
+    np.testing.assert_allclose(predict(held_out, shifted.calculator())[0], predict(held_out, model.calculator())[0],
+                               rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match=r"reference_energies has no energy for \['P', 'S'\]"):
+        fit_snap(held_out, reference_energies={'Li': -190.0})

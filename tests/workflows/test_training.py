@@ -202,3 +202,24 @@ def test_random_search_explorer_keeps_dissimilar_cells_and_relaxes_them_with_the
         assert generated.creator.process_label == 'random_structure_candidates'
         # the same seed draws the same cells: the relaxation started from the unrelaxed candidate
         np.testing.assert_allclose(generated.get_ase().positions, found[0][label].get_ase().positions)
+
+
+@pytest.mark.requires_codes
+def test_isolated_atom_energies_are_subtracted_in_every_fit(training_run):
+    """The run labels isolated Li and S first; every GAP and SNAP fit receives their energies (eV) as inputs."""
+    from ase import Atoms
+
+    references = training_run.outputs.reference_energies
+    assert set(references.keys()) == {'Li', 'S'}
+    child = training_run.base.links.get_outgoing(link_label_filter='isolated_atom_energies').one().node
+    assert child.outputs.reference_energies.uuid == references.uuid
+    fits = [link.node for link in training_run.base.links.get_outgoing().all()
+            if link.link_label.startswith(('gap_fit_gen_', 'snap_fit_gen_'))]
+    assert len(fits) == 4  # a GAP and a SNAP in generations 0 and 1
+    for fit in fits:
+        assert fit.base.links.get_incoming(link_label_filter='reference_energies').one().node.uuid == references.uuid
+    calculator = training_run.outputs.potential.get_calculator()
+    for element, energy in references.items():  # the GAP gives a lone atom its reference energy back
+        atoms = Atoms(element, positions=[[10.0, 10.0, 10.0]], cell=[20.0, 20.0, 20.0], pbc=True)
+        atoms.calc = calculator
+        assert atoms.get_potential_energy() == pytest.approx(energy, abs=0.05)

@@ -14,36 +14,42 @@ from aiida_lps.potentials.pod import fit_pod, merge_pod_hyperparameters
 from aiida_lps.potentials.snap import fit_snap, merge_snap_hyperparameters
 
 
-def _fitted(fit, data_type, training_set: TrainingSetData, parameters: orm.Dict | None) -> dict:
+def _fitted(fit, data_type, training_set: TrainingSetData, parameters: orm.Dict | None,
+            reference_energies: orm.Dict | None) -> dict:
     """Fit with ``fit``, store the files as ``data_type`` and evaluate the potential in LAMMPS on its training set."""
     frames = training_set.to_atoms()
-    model = fit(frames, parameters.get_dict() if parameters is not None else None)
+    model = fit(frames, parameters.get_dict() if parameters is not None else None,
+                reference_energies=reference_energies.get_dict() if reference_energies is not None else None)
     metrics = metrics_against_labels(frames, model.calculator())
     potential = data_type(*model.files(), hyperparameters=model.hyperparameters, metrics=metrics)
     return {'potential': potential, 'metrics': orm.Dict(metrics)}
 
 
 @calcfunction
-def fit_snap_potential(training_set: TrainingSetData, parameters: orm.Dict = None) -> dict:
+def fit_snap_potential(training_set: TrainingSetData, parameters: orm.Dict = None,
+                        reference_energies: orm.Dict = None) -> dict:
     """Fit a SNAP (``aiida_lps.potentials.snap.fit_snap``) to the energies (eV) and forces (eV/Angstrom).
 
     :param parameters: overrides of ``DEFAULT_SNAP_HYPERPARAMETERS`` (radii in Angstrom, sigmas in eV/atom and
         eV/Angstrom).
+    :param reference_energies: isolated-atom energy per element, eV (``IsolatedAtomEnergiesWorkChain``).
     :return: ``potential`` (``SnapPotentialData``) and ``metrics`` (Dict): the RMSEs of LAMMPS's
         ``pair_style snap`` with the fitted files on the training set, the same keys as ``GapFitCalculation``'s.
     """
-    return _fitted(fit_snap, SnapPotentialData, training_set, parameters)
+    return _fitted(fit_snap, SnapPotentialData, training_set, parameters, reference_energies)
 
 
 @calcfunction
-def fit_pod_potential(training_set: TrainingSetData, parameters: orm.Dict = None) -> dict:
+def fit_pod_potential(training_set: TrainingSetData, parameters: orm.Dict = None,
+                        reference_energies: orm.Dict = None) -> dict:
     """Fit a POD with LAMMPS's ``fitpod`` (``aiida_lps.potentials.pod.fit_pod``) to energies and forces.
 
     :param parameters: overrides of ``DEFAULT_POD_HYPERPARAMETERS`` (cutoffs in Angstrom, basis sizes, ridge).
+    :param reference_energies: isolated-atom energy per element, eV (``IsolatedAtomEnergiesWorkChain``).
     :return: ``potential`` (``PodPotentialData``) and ``metrics`` (Dict): the RMSEs of LAMMPS's ``pair_style pod``
         with the fitted files on the training set, the same keys as ``GapFitCalculation``'s.
     """
-    return _fitted(fit_pod, PodPotentialData, training_set, parameters)
+    return _fitted(fit_pod, PodPotentialData, training_set, parameters, reference_energies)
 
 
 #: kind -> (fitting calcfunction, data type, hyperparameter merger that raises ValueError on bad settings).
