@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -58,8 +59,18 @@ def ensure_debian_packages() -> str:
     return 'installed Debian packages: ' + ', '.join(missing)
 
 
+def without_generation_date(upf: str) -> str:
+    """``upf`` with ld1.x's generation date blanked, so that every machine generates the same file (and md5).
+
+    The date is the only part of the file that differs between two generations with the same ld1.x; with it, a
+    training campaign continued on a fresh machine could not tell its labels' pseudopotentials from new ones.
+    """
+    upf = re.sub(r'(Generation date:).*', r'\1  (blanked by aiida-lps)', upf, count=1)
+    return re.sub(r'(<PP_HEADER[^>]*?\sdate=)"[^"]*"', r'\1""', upf, count=1)
+
+
 def generate_pseudopotentials(folder: pathlib.Path) -> list[pathlib.Path]:
-    """Run ``ld1.x`` on every card in ``pseudo_cards/`` inside ``folder``; return the UPF paths.
+    """Run ``ld1.x`` on every card in ``pseudo_cards/`` inside ``folder``; return the UPF paths (date blanked).
 
     :raises RuntimeError: with the tail of ld1.x's output when a generation fails.
     """
@@ -74,6 +85,7 @@ def generate_pseudopotentials(folder: pathlib.Path) -> list[pathlib.Path]:
         if result.returncode != 0 or not upf.exists():
             tail = '\n'.join((result.stdout + result.stderr).splitlines()[-5:])
             raise RuntimeError(f'ld1.x failed on {card.name}:\n{tail}')
+        upf.write_text(without_generation_date(upf.read_text()))
         upfs.append(upf)
     return upfs
 
@@ -81,8 +93,8 @@ def generate_pseudopotentials(folder: pathlib.Path) -> list[pathlib.Path]:
 def ensure_pseudo_family(label: str = PSEUDO_FAMILY_LABEL) -> str:
     """Create the aiida-pseudo family of generated Li, P, S pseudopotentials with recommended cutoffs.
 
-    Needs a loaded AiiDA profile. Leaves an existing family untouched (UPF headers record the generation date, so a
-    regeneration would not be identical). :return: a status line.
+    Needs a loaded AiiDA profile. Leaves an existing family untouched. The generated files carry no date, so the same
+    ld1.x gives the same md5 on every machine. :return: a status line.
     """
     from aiida.orm import QueryBuilder
     from aiida.plugins import DataFactory, GroupFactory
