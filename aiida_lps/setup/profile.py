@@ -10,7 +10,8 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
+
+from aiida_lps.potentials.installed_files import venv_bin
 
 COMPUTER_LABEL = 'localhost'
 PROFILE_NAME = 'lps'
@@ -21,11 +22,6 @@ OPENMPI_PREPEND = (
     'export PATH=/usr/bin:$PATH OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '
     'OMPI_MCA_hwloc_base_binding_policy=none OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1'
 )
-
-
-def venv_bin() -> pathlib.Path:
-    """The ``bin`` folder of this Python environment (holds ``gap_fit``, ``lmp`` and mpich's ``mpirun``)."""
-    return pathlib.Path(sys.executable).parent
 
 
 def code_specs() -> dict[str, dict]:
