@@ -1,5 +1,7 @@
-"""Round trip of ``aiida-lps diffusion`` on a random walk written as extxyz, and its import hygiene."""
+"""Round trip of ``aiida-lps diffusion`` on a random walk written as extxyz, one error line per bad input, and its
+import hygiene."""
 import json
+import re
 import subprocess
 import sys
 
@@ -94,6 +96,69 @@ def test_cli_reports_bad_input_clearly(random_walk_extxyz):
     assert missing.exit_code != 0 and 'no Na atoms' in missing.output
     bad_stride = run(random_walk_extxyz, '--species', 'Li', '--timestep-fs', 2, '--stride-fs', 3, '--temperature', 600)
     assert bad_stride.exit_code != 0 and 'not a multiple' in bad_stride.output
+
+
+def write_frames(path, formulas):
+    """One frame per formula (e.g. ``['Li4S2'] * 20``), atoms at random places in the 10 A cube, as extxyz."""
+    rng = np.random.default_rng(7)
+    frames = [ase.Atoms(formula, cell=[CELL_A] * 3, pbc=True) for formula in formulas]
+    for atoms in frames:
+        atoms.positions = rng.uniform(0, CELL_A, (len(atoms), 3))
+    ase.io.write(path, frames, format='extxyz')
+
+
+def write_truncated(path):
+    """Ten frames of Li4S2 with the last three lines cut off (a run killed while writing)."""
+    write_frames(path, ['Li4S2'] * 10)
+    path.write_text(''.join(path.read_text().splitlines(keepends=True)[:-3]))
+
+
+BAD_TRAJECTORIES = {
+    # file name: (writer, what the error line says)
+    'empty.extxyz': (lambda path: path.write_text(''), 'is empty'),
+    'garbage.extxyz': (lambda path: path.write_text('hello\nnot a trajectory\n'), 'is it a complete trajectory'),
+    'notes.txt': (lambda path: path.write_text('hello\n'), 'give it with --format'),
+    'one_frame.extxyz': (lambda path: write_frames(path, ['Li4S2']),
+                         r'holds 1 frame\(s\); an MSD fit needs at least 5'),
+    'truncated.extxyz': (write_truncated, 'is it a complete trajectory'),
+    'growing.extxyz': (lambda path: write_frames(path, ['Li4S2'] * 10 + ['Li4S4'] * 10),
+                       'frame 10 of .* has 8 atoms, frame 0 has 6'),
+    'reordered.extxyz': (lambda path: write_frames(path, ['Li4S2'] * 10 + ['S2Li4'] * 10),
+                         'frame 10 of .* lists its elements in another order'),
+}
+
+
+def assert_one_error_line(result, path, pattern, exit_code=1):
+    """Click handled it (no traceback): exit code, and a last line ``Error: ...`` naming the file and the problem."""
+    assert isinstance(result.exception, SystemExit), result.output  # an unhandled exception would be kept here
+    assert result.exit_code == exit_code and 'Traceback' not in result.output, result.output
+    error = result.output.strip().splitlines()[-1]
+    assert error.startswith('Error: ') and path.name in error and re.search(pattern, error), result.output
+
+
+@pytest.mark.parametrize('name', BAD_TRAJECTORIES)
+def test_cli_gives_one_error_line_for_a_bad_trajectory(tmp_path, name):
+    write, pattern = BAD_TRAJECTORIES[name]
+    path = tmp_path / name
+    write(path)
+    result = run(path, '--species', 'Li', '--timestep-fs', 100, '--temperature', 600)
+    assert_one_error_line(result, path, pattern)
+
+
+def test_cli_names_the_species_of_a_trajectory_without_li(tmp_path):
+    path = tmp_path / 'sodium.extxyz'
+    write_frames(path, ['Na4S2'] * 20)
+    result = run(path, '--species', 'Li', '--timestep-fs', 100, '--temperature', 600)
+    assert_one_error_line(result, path, 'no Li atoms in .*; species present: Na, S', exit_code=2)
+
+
+def test_cli_refuses_a_fit_window_outside_the_trajectory_and_an_unknown_format(random_walk_extxyz):
+    late_start = run(random_walk_extxyz, '--species', 'Li', '--timestep-fs', 100, '--temperature', 600,
+                     '--fit-start-ps', 20)
+    assert_one_error_line(late_start, random_walk_extxyz, "'--fit-start-ps'.* is 29.9 ps long", exit_code=2)
+    unknown_format = run(random_walk_extxyz, '--species', 'Li', '--timestep-fs', 100, '--temperature', 600,
+                         '--format', 'xyzz')
+    assert unknown_format.exit_code == 2 and "'xyzz' is not an ASE format" in unknown_format.output
 
 
 def test_cli_and_core_modules_do_not_import_aiida():
