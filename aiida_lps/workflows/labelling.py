@@ -13,9 +13,10 @@ from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
 
 from aiida_lps.calculations.functions.training_set_from_pw import training_set_from_pw
 from aiida_lps.data.training_set import TrainingSetData
+from aiida_lps.query import training_set_lineage
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
 
-__all__ = ('DftLabellingWorkChain', 'closest_pair')
+__all__ = ('DftLabellingWorkChain', 'closest_pair', 'label_settings_mismatch')
 
 
 def closest_pair(structure: orm.StructureData) -> tuple[float, tuple[int, int]]:
@@ -165,6 +166,59 @@ class DftLabellingWorkChain(ProtocolMixin, WorkChain):
         self.out('training_set', training_set_from_pw(**kwargs))
         self.out('summary', orm.Dict(summary).store())
         return None
+
+
+#: pw.x SYSTEM settings that change the labels (energies, forces): labels agree only where these agree.
+LABEL_SYSTEM_KEYS = ('ecutwfc', 'ecutrho', 'occupations', 'smearing', 'degauss', 'nspin', 'input_dft')
+
+
+def label_settings_of(calculation: orm.CalcJobNode) -> dict:
+    """What a PwCalculation labelled with: ``LABEL_SYSTEM_KEYS`` (cutoffs in Ry), the k-point spacing of its
+    PwBaseWorkChain (1/Angstrom, None for an explicit mesh) and the md5 of each element's pseudopotential."""
+    system = calculation.inputs.parameters.get_dict().get('SYSTEM', {})
+    caller = calculation.caller
+    spacing = caller.inputs.kpoints_distance.value if caller and 'kpoints_distance' in caller.inputs else None
+    return {**{key: system.get(key) for key in LABEL_SYSTEM_KEYS}, 'kpoints_distance': spacing,
+            'pseudos': {pseudo.element: pseudo.md5 for pseudo in calculation.inputs.pseudos.values()}}
+
+
+def intended_label_settings(labelling, elements) -> dict:
+    """What ``DftLabellingWorkChain`` inputs ``labelling`` (all but ``structures``) would label ``elements`` with,
+    in the form of :func:`label_settings_of`."""
+    family = GroupFactory('pseudo.family').collection.get(label=labelling['pseudo_family'].value)
+    pw_base = labelling['pw_base']
+    system = dict(pw_base['pw']['parameters'].get_dict().get('SYSTEM', {}))
+    if not {'ecutwfc', 'ecutrho'} <= set(system):
+        stringency = labelling['cutoff_stringency'].value if 'cutoff_stringency' in labelling else 'normal'
+        ecutwfc, ecutrho = family.get_recommended_cutoffs(elements=list(elements), stringency=stringency, unit='Ry')
+        system.update(ecutwfc=ecutwfc, ecutrho=ecutrho)
+    spacing = pw_base['kpoints_distance'].value if 'kpoints_distance' in pw_base else None
+    return {**{key: system.get(key) for key in LABEL_SYSTEM_KEYS}, 'kpoints_distance': spacing,
+            'pseudos': {element: family.get_pseudo(element).md5 for element in elements}}
+
+
+def label_settings_mismatch(training_set, labelling) -> str | None:
+    """Why new labels made with ``labelling`` would not match those of ``training_set``; None when they would.
+
+    Only configurations whose pw.x calculation is in the provenance are checked (``query.training_set_lineage``); a
+    set imported without provenance cannot be checked and passes.
+    """
+    sources = training_set_lineage(training_set).sources
+    if not sources:
+        return None
+    intended = intended_label_settings(labelling, training_set.species)
+    for source in sources:
+        used = label_settings_of(source.calculation)
+        differences = [f'{key} {used[key]} there, {intended[key]} now' for key in intended
+                       if key != 'pseudos' and used[key] != intended[key]]
+        differences += [f'{element} pseudopotential md5 {md5} there, {intended["pseudos"].get(element)} now'
+                        for element, md5 in sorted(used['pseudos'].items()) if intended['pseudos'].get(element) != md5]
+        if differences:
+            return (f'labels of {training_set.__class__.__name__}<{training_set.pk}> were made with other settings than '
+                    f'this run would use ({"; ".join(differences)}; e.g. `{source.label}`, '
+                    f'PwCalculation<{source.calculation.pk}>): label with the settings the set was made with '
+                    f'(its labelling protocol and pseudopotential family) or start a new training set')
+    return None
 
 
 def _cutoffs(family, structure, stringency: str) -> dict:

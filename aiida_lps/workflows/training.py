@@ -43,7 +43,7 @@ from aiida_lps.potentials.gap import GAP_PRESETS
 from aiida_lps.sampling.selection import SELECTION_METHODS
 from aiida_lps.structures.distortions import phosphorus_pairs
 from aiida_lps.workflows.isolated_atoms import IsolatedAtomEnergiesWorkChain, isolated_atom
-from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair
+from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair, label_settings_mismatch
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
 
 __all__ = ('IterativeTrainingWorkChain', 'EXPLORERS', 'stage_message', 'stage_verdict')
@@ -438,6 +438,10 @@ def validate_inputs(inputs, _):
         return 'a potential continues a run: give it with the training_set it was fitted to and no initial_structures'
     if 'validation_set' in inputs and inputs.get('validation_structures'):
         return 'give either a labelled validation_set or validation_structures to label, not both'
+    for name in ('training_set', 'validation_set'):
+        message = label_settings_mismatch(inputs[name], inputs['labelling']) if name in inputs else None
+        if message:
+            return f'{name}: {message}'
     structures = inputs['structures']
     for index, stage in enumerate(inputs['stages'].get_list()):
         message = stage_message(index, stage, set(structures))

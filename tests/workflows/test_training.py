@@ -223,3 +223,39 @@ def test_isolated_atom_energies_are_subtracted_in_every_fit(training_run):
         atoms = Atoms(element, positions=[[10.0, 10.0, 10.0]], cell=[20.0, 20.0, 20.0], pbc=True)
         atoms.calc = calculator
         assert atoms.get_potential_energy() == pytest.approx(energy, abs=0.05)
+
+
+@pytest.mark.requires_codes
+def test_continuation_with_other_k_points_is_refused(training_run):
+    """Labels of one run with Gamma-point settings must not be mixed with labels on a k-mesh."""
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run)
+    builder.labelling.pw_base.kpoints_distance = orm.Float(0.3)
+    with pytest.raises(ValueError, match=r'training_set: labels of TrainingSetData<\d+> were made with other '
+                                         r'settings than this run would use \(kpoints_distance 100.0 there, 0.3 now'):
+        run_get_node(builder)
+
+
+@pytest.mark.requires_codes
+def test_continuation_with_other_pseudopotentials_is_refused(training_run, tmp_path):
+    """A family whose S pseudopotential differs (one comment line) is named, with both md5 sums."""
+    from aiida.plugins import DataFactory, GroupFactory
+
+    from aiida_lps.setup.quantum_espresso import CUTOFFS_RY, generate_pseudopotentials
+
+    upf_folder = tmp_path / 'upf'
+    upf_folder.mkdir()
+    for upf in generate_pseudopotentials(tmp_path):
+        text = upf.read_text()
+        if upf.name.startswith('S.'):
+            text = text.replace('<PP_INFO>', '<PP_INFO>\n    changed for a test', 1)
+        (upf_folder / upf.name).write_text(text)
+    family = GroupFactory('pseudo.family.cutoffs').create_from_folder(
+        upf_folder, 'test/S-changed', pseudo_type=DataFactory('pseudo.upf'))
+    for stringency, cutoffs in CUTOFFS_RY.items():
+        family.set_cutoffs({element: dict(cutoffs) for element in ('Li', 'P', 'S')}, stringency, unit='Ry')
+    family.set_default_stringency('normal')
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run)
+    builder.labelling.pseudo_family = orm.Str(family.label)
+    with pytest.raises(ValueError, match=r'S pseudopotential md5 \w{32} there, \w{32} now') as refused:
+        run_get_node(builder)
+    assert 'Li pseudopotential' not in str(refused.value)
