@@ -53,6 +53,7 @@ class DftLabellingWorkChain(ProtocolMixin, WorkChain):
     """Label structures with DFT energies (eV), forces (eV/Angstrom) and stresses (eV/Angstrom^3)."""
 
     _protocol_file = 'labelling.yaml'
+    _protocol_extra_keys = ('pw_base',)
 
     @classmethod
     def define(cls, spec):
