@@ -40,7 +40,7 @@ from aiida_lps.structures.crystals import get_crystal, get_crystal_record, list_
 from aiida_lps.workflows.protocols import ProtocolMixin
 
 __all__ = ('IMPOSSIBLE_BELOW_A', 'GlassSamplingWorkChain', 'crystals_of_composition', 'formula_units_for_atoms',
-           'impossible_distances', 'requested_phosphorus_fractions', 'unrecovered_motifs')
+           'impossible_distances', 'requested_phosphorus_fractions', 'sampling_message', 'unrecovered_motifs')
 
 #: Largest difference between a requested and a found motif fraction (by P) that still counts as recovered.
 FRACTION_TOLERANCE = 1e-9
@@ -141,7 +141,7 @@ def crystals_of_composition(composition) -> list[str]:
 def validate_inputs(inputs, _):
     """Refuse before anything runs: a composition that cannot be built, a potential lacking a species, seeds that do
     not fit the ensemble, densities that cannot be compressed to, unknown reference crystals."""
-    return (_validate_recipe(inputs) or _validate_seeds(inputs) or _validate_sampling(inputs)
+    return (_validate_recipe(inputs) or _validate_seeds(inputs) or sampling_message(inputs.get('sampling', {}))
             or _validate_reference_crystals(inputs))
 
 
@@ -184,8 +184,8 @@ def _validate_seeds(inputs):
     return None
 
 
-def _validate_sampling(inputs):
-    sampling = inputs.get('sampling', {})
+def sampling_message(sampling) -> str | None:
+    """A message naming what is wrong with the ``sampling`` namespace (port name -> node), or None."""
     values = {name: node.value for name, node in sampling.items()}
     initial, target = values.get('initial_density_g_cm3'), values.get('target_density_g_cm3')
     if initial is not None and target is not None and not 0 < initial <= target:

@@ -2,7 +2,8 @@
 
 The self-consistent training of the thesis (seed 000, sections 5.2-5.5; SPEC section 3). One generation:
 
-explore with the current GAP (MD snapshots, rattled/strained copies, P-P distance scans) -> select candidates
+explore with the current GAP (MD snapshots, rattled/strained copies, P-P distance scans, random structures, glasses
+sampled with the GAP and their MD) -> select candidates
 (calcfunction: random, farthest-point sampling on SOAP, or GAP predictive variance) -> DFT-label them
 (``DftLabellingWorkChain``) -> append them to the training set (calcfunction) -> refit (``GapFitCalculation``) ->
 evaluate the previous and the new GAP on the new labels, and the new GAP on a fixed validation set -> decide.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from aiida import orm
+from ase import Atoms
 from aiida.common.links import LinkType
 from aiida.engine import ToContext, WorkChain, if_, while_
 
@@ -31,6 +33,7 @@ from aiida_lps.calculations.functions.plot_training_history import plot_training
 from aiida_lps.calculations.functions.pp_distance_scan import pp_distance_scan_structures
 from aiida_lps.calculations.functions.random_structure_candidates import random_structure_candidates
 from aiida_lps.calculations.functions.relax_with_potential import relax_with_potential
+from aiida_lps.calculations.functions.sample_glass_with_potential import sample_glass_with_potential
 from aiida_lps.calculations.functions.select_candidates import select_candidates
 from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_snapshots
 from aiida_lps.calculations.gap_fit import GapFitCalculation
@@ -41,7 +44,10 @@ from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.gap import GAP_PRESETS
 from aiida_lps.sampling.selection import SELECTION_METHODS
+from aiida_lps.structures.building_blocks import glass_recipe
 from aiida_lps.structures.distortions import phosphorus_pairs
+from aiida_lps.workflows.glass import PROTOCOL_SETTINGS as GLASS_PROTOCOL_SETTINGS
+from aiida_lps.workflows.glass import GlassSamplingWorkChain, formula_units_for_atoms, glass_label, sampling_message
 from aiida_lps.workflows.isolated_atoms import IsolatedAtomEnergiesWorkChain, isolated_atom
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair, label_settings_mismatch
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
@@ -89,14 +95,17 @@ def _created(node: orm.ProcessNode) -> dict:
 class Explorer:
     """How a stage proposes candidate structures in one generation.
 
-    A new explorer (glass sampling, random structure search) subclasses this, sets ``name`` and ``defaults``
-    (every setting with its default; ``None`` marks a required one), implements ``launch`` and ``collect``, and is
-    added to ``EXPLORERS``. ``launch`` returns processes (submitted or already run) by key; the work chain waits for
-    all of them before calling ``collect``, which turns them into candidates and names the failures.
+    A new explorer subclasses this, sets ``name`` and ``defaults`` (every setting with its default; ``None`` marks a
+    required one), implements ``launch`` and ``collect``, and is added to ``EXPLORERS``. ``launch`` returns processes
+    (submitted or already run) by key; the work chain waits for all of them before calling ``collect``, which turns
+    them into candidates and names the failures. An explorer that builds its own structures (glasses) sets
+    ``needs_structures = False`` and gives their element counts in ``built_composition``; one that runs MD returns its
+    ``md`` explorer settings from ``md_settings``, so the inputs it needs (``lammps_code``) are checked at launch.
     """
 
     name: str
     defaults: dict
+    needs_structures = True
 
     @classmethod
     def settings(cls, settings: dict) -> dict:
@@ -112,11 +121,27 @@ class Explorer:
         missing = [key for key, value in cls.settings(settings).items() if value is None]
         if missing:
             return f'explorer {cls.name}: give {missing}'
+        return cls.check(cls.settings(settings))
+
+    @classmethod
+    def check(cls, settings: dict) -> str | None:
+        """A message naming what is wrong with the values of ``settings`` (defaults filled in), or None."""
         return None
 
     @classmethod
     def validate_structure(cls, label: str, structure: orm.StructureData) -> str | None:
         """A message when this explorer cannot start from ``structure``, or None."""
+        return None
+
+    @classmethod
+    def built_composition(cls, settings: dict) -> dict:
+        """Element -> number of atoms of one structure this explorer builds itself; empty for an explorer that starts
+        from the stage's structures."""
+        return {}
+
+    @classmethod
+    def md_settings(cls, settings: dict) -> dict | None:
+        """The ``md`` explorer settings of the MD this explorer runs, or None."""
         return None
 
     @classmethod
@@ -164,20 +189,21 @@ class MdExplorer(Explorer):
     }
 
     @classmethod
-    def validate(cls, settings):
-        message = super().validate(settings)
-        if message:
-            return message
-        merged = cls.settings(settings)
-        if not merged['temperatures_K'] or min(merged['temperatures_K']) <= 0:
+    def check(cls, settings):
+        if not settings['temperatures_K'] or min(settings['temperatures_K']) <= 0:
             return 'explorer md: temperatures_K must be a non-empty list of positive temperatures'
-        if merged['snapshot_spacing_ps'] * 1000.0 < merged['timestep_fs']:
+        if settings['snapshot_spacing_ps'] * 1000.0 < settings['timestep_fs']:
             return 'explorer md: snapshot_spacing_ps must be at least one timestep'
-        if merged['production_ps'] < merged['snapshot_spacing_ps']:
+        if settings['production_ps'] < settings['snapshot_spacing_ps']:
             return 'explorer md: production_ps must cover at least one snapshot spacing'
-        if merged['potential'] not in ('gap', *LINEAR_POTENTIALS):
-            return f'explorer md: potential must be one of {["gap", *LINEAR_POTENTIALS]}, got {merged["potential"]!r}'
+        if settings['potential'] not in ('gap', *LINEAR_POTENTIALS):
+            known = ['gap', *LINEAR_POTENTIALS]
+            return f'explorer md: potential must be one of {known}, got {settings["potential"]!r}'
         return None
+
+    @classmethod
+    def md_settings(cls, settings):
+        return cls.settings(settings)
 
     @staticmethod
     def md_parameters(settings: dict, temperature_K: float, seed: int) -> dict:
@@ -249,11 +275,10 @@ class PPScanExplorer(Explorer):
     defaults = {'distances_A': None}
 
     @classmethod
-    def validate(cls, settings):
-        message = super().validate(settings)
-        if message is None and min(settings['distances_A']) <= 0:
+    def check(cls, settings):
+        if min(settings['distances_A']) <= 0:
             return 'explorer pp_scan: distances_A must be positive (Angstrom)'
-        return message
+        return None
 
     @classmethod
     def validate_structure(cls, label, structure):
@@ -286,12 +311,10 @@ class RandomSearchExplorer(Explorer):
                 'volume_per_atom_A3': 20.0, 'relax_max_steps': 0, 'relax_fmax_eV_per_A': 0.5}
 
     @classmethod
-    def validate(cls, settings):
-        message = super().validate(settings)
-        counts = cls.settings(settings)
-        if message is None and not 0 < counts['n_selected'] <= counts['n_generated']:
+    def check(cls, settings):
+        if not 0 < settings['n_selected'] <= settings['n_generated']:
             return 'explorer random_search: need 0 < n_selected <= n_generated'
-        return message
+        return None
 
     @classmethod
     def launch(cls, workchain, structures, settings, potential, seed):
@@ -327,9 +350,142 @@ class RandomSearchExplorer(Explorer):
         return candidates, {}
 
 
+class GlassExplorer(Explorer):
+    """Glasses sampled with the current GAP (thesis 5.3, Scheme 2; SPEC section 4), optionally followed by their MD.
+
+    Each generation samples ``count`` glasses of ``composition`` (a formula such as ``Li3PS4`` or ``Li7P3S11``, or x
+    of (Li2S)_x(P2S5)_(1-x)) in ``motif_ratio`` (empty: the ideal ratio), of about ``n_atoms`` atoms: one
+    ``sample_glass_with_potential`` per glass, as in ``GlassSamplingWorkChain``, with the densities (g/cm3), scale
+    factor and BFGS settings (eV/Angstrom, steps) of its protocol ``protocol`` (``protocols/glass.yaml``), updated by
+    ``sampling``. Without ``md`` the glasses are the candidates (thesis generations 0-2). With ``md`` (settings of the
+    ``md`` explorer) each glass is run through that NVT MD with the current GAP and its snapshots are the candidates
+    instead of the glass (thesis generations 3-6, which labelled 600 K MD of glasses, not the glasses a ``glass``
+    stage has already labelled). A sampling that fails (e.g. too few Voronoi vertices for the Li) is an exploration
+    failure. Needs no starting structures.
+    """
+
+    name = 'glass'
+    needs_structures = False
+    defaults = {'composition': None, 'n_atoms': None, 'count': None, 'motif_ratio': {}, 'protocol': 'precise',
+                'sampling': {}, 'md': {}}
+
+    @classmethod
+    def check(cls, settings):
+        count, n_atoms = settings['count'], settings['n_atoms']
+        if not isinstance(count, int) or count < 1:
+            return f'explorer glass: count (glasses per generation) must be a positive integer, got {count!r}'
+        if not isinstance(n_atoms, int) or n_atoms < 1:
+            return f'explorer glass: n_atoms (atoms per glass) must be a positive integer, got {n_atoms!r}'
+        try:
+            cls.formula_units(settings)
+            sampling = cls.sampling_inputs(settings)
+        except ValueError as error:
+            return f'explorer glass: {error}'
+        message = sampling_message(sampling)
+        if message:
+            return f'explorer glass: sampling: {message}'
+        if settings['md']:
+            message = MdExplorer.validate(settings['md'])
+            if message:
+                return f'explorer glass: {message} (in its md settings)'
+        return None
+
+    @staticmethod
+    def formula_units(settings: dict) -> int:
+        """Formula units per glass: the first buildable count near ``n_atoms`` atoms.
+
+        :raises ValueError: naming the fix for a composition that cannot be built or an ``n_atoms`` below the
+            smallest glass of the composition and motif ratio.
+        """
+        composition, ratio = settings['composition'], settings['motif_ratio'] or None
+        if not isinstance(composition, (str, float)):
+            raise ValueError(f'composition must be a formula or x of (Li2S)_x(P2S5)_(1-x), got {composition!r}')
+        try:
+            smallest = formula_units_for_atoms(composition, 1, ratio)
+        except ValueError as error:
+            raise ValueError(f'composition {composition!r} with the motif ratio {ratio or "ideal"}: {error}; give a '
+                             'glass-forming formula such as Li3PS4 or Li7P3S11') from None
+        smallest_atoms = sum(glass_recipe(composition, smallest, ratio).element_counts.values())
+        if settings['n_atoms'] < smallest_atoms:
+            raise ValueError(f'n_atoms {settings["n_atoms"]} is fewer than the {smallest_atoms} atoms of the smallest '
+                             f'{composition} glass ({smallest} formula unit(s)): give n_atoms >= {smallest_atoms}')
+        return formula_units_for_atoms(composition, settings['n_atoms'], ratio)
+
+    @staticmethod
+    def sampling_inputs(settings: dict) -> dict:
+        """The sampling inputs (port name -> node) of ``sample_glass_with_potential``: those of the
+        ``GlassSamplingWorkChain`` protocol ``settings['protocol']`` with ``settings['sampling']`` over them.
+
+        :raises ValueError: for an unknown protocol or sampling key, naming the known ones.
+        """
+        known = GLASS_PROTOCOL_SETTINGS['sampling']
+        unknown = sorted(set(settings['sampling']) - set(known))
+        if unknown:
+            raise ValueError(f'unknown sampling settings {unknown}; known: {sorted(known)}')
+        inputs = GlassSamplingWorkChain.get_protocol_inputs(settings['protocol'], settings['sampling'])
+        return GlassSamplingWorkChain.protocol_namespaces(inputs)['sampling']
+
+    @classmethod
+    def built_composition(cls, settings):
+        recipe = glass_recipe(settings['composition'], cls.formula_units(settings), settings['motif_ratio'] or None)
+        return {element: count for element, count in recipe.element_counts.items() if count}
+
+    @classmethod
+    def md_settings(cls, settings):
+        return MdExplorer.settings(settings['md']) if settings['md'] else None
+
+    @classmethod
+    def launch(cls, workchain, structures, settings, potential, seed):
+        """Sample the glasses (calcfunctions, run here; glass k with a seed derived from ``seed`` and k); with ``md``
+        submit the MD of every glass that was sampled."""
+        composition = settings['composition']
+        inputs = {'potential': potential, 'n_formula_units': orm.Int(cls.formula_units(settings)),
+                  'composition': orm.Str(composition) if isinstance(composition, str) else orm.Float(composition),
+                  **cls.sampling_inputs(settings)}
+        if settings['motif_ratio']:
+            inputs['motif_ratio'] = orm.Dict(settings['motif_ratio'])
+        launched = {}
+        for index in range(settings['count']):
+            label = glass_label(index)
+            launched[label] = _run_or_excepted(workchain, sample_glass_with_potential, f'sample_{label}',
+                                               seed=orm.Int(derived_seed(seed, index)), **inputs)
+        md = cls.md_settings(settings)
+        if md is not None:
+            glasses = {label: node.outputs.result for label, node in launched.items() if node.is_finished_ok}
+            launched.update(MdExplorer.launch(workchain, glasses, md, potential, seed))
+        return launched
+
+    @classmethod
+    def collect(cls, workchain, launched, settings):
+        """``glass_<k>``: the sampled glasses, or with ``md`` ``glass_<k>_<T>K_snapshot_<n>``: their MD snapshots."""
+        samplings = {label: node for label, node in launched.items() if isinstance(node, orm.CalcFunctionNode)}
+        failures = {
+            f'sample_{label}': f'sample_glass_with_potential<{node.pk}> seed {node.inputs.seed.value}: '
+                               f'{node.exception.strip().splitlines()[-1]}'
+            for label, node in samplings.items() if not node.is_finished_ok
+        }
+        md = cls.md_settings(settings)
+        if md is None:
+            return {label: node.outputs.result for label, node in samplings.items() if node.is_finished_ok}, failures
+        runs = {key: node for key, node in launched.items() if key not in samplings}
+        snapshots, md_failures = MdExplorer.collect(workchain, runs, md)
+        return {label.removeprefix('md_'): structure for label, structure in snapshots.items()}, {**failures,
+                                                                                                  **md_failures}
+
+
+def _run_or_excepted(workchain, function, link_label: str, **inputs) -> orm.CalcFunctionNode:
+    """Run the calcfunction ``function`` called ``link_label`` from ``workchain``; its node, also when it raised (then
+    excepted, with the exception on the node: the caller records it as a failure instead of stopping)."""
+    try:
+        return run_calcfunction(function, link_label, **inputs)
+    except RuntimeError:  # e.g. the Li placement of a glass; impossible inputs are refused at launch
+        called = workchain.node.base.links.get_outgoing(link_label_filter=link_label).all()
+        return max((link.node for link in called), key=lambda node: node.pk)
+
+
 #: Explorers by the ``type`` of a stage's explorer definition.
 EXPLORERS = {explorer.name: explorer for explorer in (MdExplorer, PerturbExplorer, PPScanExplorer,
-                                                      RandomSearchExplorer)}
+                                                      RandomSearchExplorer, GlassExplorer)}
 
 
 def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_generations: int) -> str | None:
@@ -364,7 +520,10 @@ def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_g
 
 
 def stage_message(index: int, stage: dict, labels: set) -> str | None:
-    """A message naming what is wrong with stage ``index``, or None."""
+    """A message naming what is wrong with stage ``index``, or None.
+
+    :param labels: labels of the input ``structures`` (may be empty when every explorer of the stage builds its own).
+    """
     unknown = set(stage) - set(STAGE_DEFAULTS)
     if unknown:
         return f'stage {index}: unknown keys {sorted(unknown)}; known: {sorted(STAGE_DEFAULTS)}'
@@ -384,6 +543,11 @@ def stage_message(index: int, stage: dict, labels: set) -> str | None:
         message = EXPLORERS[explorer['type']].validate(explorer)
         if message:
             return f'stage {merged["name"]}: {message}'
+    needing = [kind for kind in types if EXPLORERS[kind].needs_structures]
+    if needing and not (merged['structures'] or labels):
+        return (f'stage {merged["name"]}: the explorers {needing} start from structures: give the input `structures` '
+                f'(only {sorted(kind for kind, explorer in EXPLORERS.items() if not explorer.needs_structures)} '
+                'build their own)')
     selector = {**SELECTOR_DEFAULTS, **merged['selector']}
     if set(selector) - set(SELECTOR_DEFAULTS):
         return f'stage {merged["name"]}: unknown selector keys {sorted(set(selector) - set(SELECTOR_DEFAULTS))}'
@@ -396,6 +560,31 @@ def stage_message(index: int, stage: dict, labels: set) -> str | None:
     if merged['max_generations'] < 1 or merged['patience'] < 1:
         return f'stage {merged["name"]}: max_generations and patience must be at least 1'
     return None
+
+
+def built_placeholder(stages: list) -> dict:
+    """``{type: cell}``: the atoms of one structure the first explorer of ``stages`` that builds its own (a glass)
+    would build, on a 2.5 Angstrom cubic grid. The labelling builder reads the elements (cutoffs) and the atom count
+    (conv_thr) of the structures to label from it when the run is given none.
+
+    :raises ValueError: with the explorer's message when its settings are wrong, or when no explorer builds its own.
+    """
+    for stage in stages:
+        for definition in stage.get('explorers') or []:
+            explorer = EXPLORERS.get(definition.get('type'))
+            if explorer is None or explorer.needs_structures:
+                continue
+            message = explorer.validate(definition)
+            if message:
+                raise ValueError(f'stage {stage.get("name")}: {message}')
+            counts = explorer.built_composition(explorer.settings(definition))
+            symbols = [element for element, count in sorted(counts.items()) for _ in range(count)]
+            side = int(np.ceil(len(symbols) ** (1 / 3)))
+            grid = 2.5 * np.array(np.unravel_index(np.arange(len(symbols)), (side,) * 3)).T
+            return {explorer.name: orm.StructureData(ase=Atoms(symbols, positions=grid, cell=[2.5 * side] * 3,
+                                                               pbc=True))}
+    raise ValueError('give structures to explore (or initial_structures): no stage has an explorer that builds its '
+                     'own structures')
 
 
 def validate_box(box, _):
@@ -442,20 +631,24 @@ def validate_inputs(inputs, _):
         message = label_settings_mismatch(inputs[name], inputs['labelling']) if name in inputs else None
         if message:
             return f'{name}: {message}'
-    structures = inputs['structures']
+    structures = inputs.get('structures', {})
     for index, stage in enumerate(inputs['stages'].get_list()):
         message = stage_message(index, stage, set(structures))
         if message:
             return message
         labels = stage.get('structures') or list(structures)
-        for explorer in stage['explorers']:
-            if explorer['type'] == 'md' and 'lammps_code' not in inputs:
+        for definition in stage['explorers']:
+            explorer = EXPLORERS[definition['type']]
+            md = explorer.md_settings(explorer.settings(definition))
+            if md is not None and 'lammps_code' not in inputs:
                 return f'stage {stage["name"]} runs MD: give lammps_code'
-            kind = explorer.get('potential', 'gap')
-            if kind != 'gap' and f'{kind}_parameters' not in inputs:
+            if md is not None and md['potential'] != 'gap' and f'{md["potential"]}_parameters' not in inputs:
+                kind = md['potential']
                 return f'stage {stage["name"]} runs MD with the {kind.upper()}: give {kind}_parameters'
+            if not explorer.needs_structures:
+                continue
             for label in labels:
-                message = EXPLORERS[explorer['type']].validate_structure(label, structures[label])
+                message = explorer.validate_structure(label, structures[label])
                 if message:
                     return f'stage {stage["name"]}: {message}'
     return None
@@ -481,8 +674,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
     def define(cls, spec):
         super().define(spec)
         spec.input_namespace(
-            'structures', valid_type=orm.StructureData, dynamic=True,
-            help='Starting structures of the explorers (Angstrom), by label; stages refer to these labels.',
+            'structures', valid_type=orm.StructureData, dynamic=True, required=False,
+            help='Starting structures of the explorers (Angstrom), by label; stages refer to these labels. Not needed '
+            'when every explorer builds its own structures (glass).',
         )
         spec.input('stages', valid_type=orm.List, validator=validate_stages,
                    help='Stage definitions run in order: name, structures, explorers, selector, max_generations, '
@@ -557,8 +751,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                     help='PNG: RMSE against generation and the force parity of the final GAP.')
 
         spec.exit_code(210, 'ERROR_SPECIES_NOT_COVERED',
-                       message='the GAP covers {covered} but the structures to explore also contain {missing}: add '
-                       'labelled configurations with these species to the training set')
+                       message='the GAP covers {covered} but the structures to explore or the glasses to sample also '
+                       'contain {missing}: add labelled configurations with these species to the training set')
         spec.exit_code(310, 'ERROR_INITIAL_LABELLING_FAILED',
                        message='DFT labelling of the {which} failed: {reason}')
         spec.exit_code(320, 'ERROR_GAP_FIT_FAILED', message='GapFitCalculation<{pk}> failed: {reason}')
@@ -576,7 +770,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                                   training_set=None, validation_set=None):
         """Builder for a new run with the ``fast`` or ``precise`` protocol (``protocols/training.yaml``).
 
-        :param structures: label -> StructureData explored by the stages.
+        :param structures: label -> StructureData explored by the stages; may be empty when every explorer builds its
+            own structures (glass).
         :param overrides: protocol keys to change: ``stages`` (a full list), ``seed``, ``gap_preset``,
             ``gap_parameters``, ``force_sigma``, ``snap_parameters``, ``pod_parameters``, ``labelling_protocol``,
             ``labelling_overrides``.
@@ -584,8 +779,10 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         :param validation_structures: label -> StructureData labelled once as the validation set.
         """
         inputs = cls.get_protocol_inputs(protocol, overrides)
+        labelled_like = (structures or initial_structures or validation_structures
+                         or built_placeholder(inputs['stages']))
         labelling = DftLabellingWorkChain.get_builder_from_protocol(
-            pw_code, structures, protocol=inputs['labelling_protocol'], overrides=inputs['labelling_overrides']
+            pw_code, labelled_like, protocol=inputs['labelling_protocol'], overrides=inputs['labelling_overrides']
         )
         builder = cls.get_builder()
         builder.labelling = {key: value for key, value in labelling._inputs(prune=True).items() if key != 'structures'}
@@ -654,8 +851,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
 
     def label_isolated_atoms(self):
         """Label one isolated atom of every element to explore, with the labelling settings of the training."""
-        elements = sorted({symbol for structure in self.inputs.structures.values()
-                           for symbol in structure.get_symbols_set()})
+        elements = sorted(self._explored_elements())
         inputs = self.exposed_inputs(DftLabellingWorkChain, namespace='labelling')
         box_A = self.inputs.isolated_atom_box_A.get_list()
         inputs.update(structures={element: isolated_atom(element, box_A) for element in elements},
@@ -749,9 +945,18 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.ctx.new_potential = fit.outputs.potential
         return self._check_species(fit.outputs.potential)
 
+    def _explored_elements(self) -> set:
+        """Elements of the structures to explore and of the structures the explorers build (glasses)."""
+        elements = {symbol for structure in self.inputs.get('structures', {}).values()
+                    for symbol in structure.get_symbols_set()}
+        for stage in self.inputs.stages.get_list():
+            for definition in stage['explorers']:
+                explorer = EXPLORERS[definition['type']]
+                elements |= set(explorer.built_composition(explorer.settings(definition)))
+        return elements
+
     def _check_species(self, potential):
-        explored = {symbol for structure in self.inputs.structures.values() for symbol in structure.get_symbols_set()}
-        missing = sorted(explored - set(potential.species))
+        missing = sorted(self._explored_elements() - set(potential.species))
         if missing:
             return self.exit_codes.ERROR_SPECIES_NOT_COVERED.format(covered=potential.species, missing=missing)
         return None
@@ -821,8 +1026,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.ctx.new_labels = None
         self.ctx.selected = {}
         stage = self._stage()
-        labels = stage['structures'] or list(self.inputs.structures)
-        structures = {label: self.inputs.structures[label] for label in labels}
+        inputs = self.inputs.get('structures', {})
+        structures = {label: inputs[label] for label in stage['structures'] or list(inputs)}
         awaitables = {}
         self.ctx.explored = {}
         for index, definition in enumerate(stage['explorers']):
