@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 from aiida import orm
-from ase import Atoms
 from aiida.common.links import LinkType
 from aiida.engine import ToContext, WorkChain, if_, while_
+from ase import Atoms
 
 from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
@@ -768,7 +768,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                                   protocol: str | None = None, overrides: dict | None = None,
                                   initial_structures: dict | None = None, validation_structures: dict | None = None,
                                   training_set=None, validation_set=None):
-        """Builder for a new run with the ``fast`` or ``precise`` protocol (``protocols/training.yaml``).
+        """Builder for a new run with the ``fast``, ``precise`` or ``workstation`` protocol (``training.yaml``).
 
         :param structures: label -> StructureData explored by the stages; may be empty when every explorer builds its
             own structures (glass).

@@ -1,12 +1,13 @@
 """The glass explorer of IterativeTrainingWorkChain: glasses sampled with the current GAP (thesis 5.3), their MD."""
 import pytest
+from aiida import orm
 from aiida.common.links import LinkType
 from aiida.engine import run_get_node
 from li2s_cells import li2s
 
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.workflows.glass import GlassSamplingWorkChain
-from aiida_lps.workflows.training import IterativeTrainingWorkChain, derived_seed
+from aiida_lps.workflows.training import GlassExplorer, IterativeTrainingWorkChain, derived_seed
 
 #: One Li3PS4 glass of 8 atoms (one formula unit) per generation with the `fast` glass protocol (5 BFGS steps).
 GLASS = {'type': 'glass', 'composition': 'Li3PS4', 'n_atoms': 8, 'count': 1, 'protocol': 'fast'}
@@ -143,3 +144,32 @@ def test_bad_glass_explorers_are_refused_before_anything_runs(aiida_profile, lps
         run(perturb)
     with pytest.raises(ValueError, match=r"stage glass: the explorers \['perturb'\] start from structures"):
         run({}, perturb)
+
+
+def test_workstation_protocol_runs_the_thesis_stages_on_the_crystals_it_names(aiida_profile, lps_code, pseudo_family):
+    """Every stage of the `workstation` protocol passes the launch checks with the cells its description asks for."""
+    from aiida_lps.structures.crystals import get_crystal
+
+    cells = {'beta_Li3PS4': get_crystal('beta-Li3PS4'), 'gamma_Li3PS4': get_crystal('gamma-Li3PS4').repeat((2, 1, 1)),
+             'alpha_Li3PS4': get_crystal('alpha-Li3PS4'), 'Li7P3S11': get_crystal('Li7P3S11'),
+             'Li4P2S6': get_crystal('Li4P2S6').repeat((1, 1, 2))}
+    assert all(24 <= len(atoms) <= 48 for atoms in cells.values())
+    structures = {label: orm.StructureData(ase=atoms) for label, atoms in cells.items()}
+    # the labelling protocol `workstation` is labelling.yaml's; the stages do not depend on it
+    builder = IterativeTrainingWorkChain.get_builder_from_protocol(
+        lps_code('pw'), lps_code('gap_fit'), structures, lammps_code=lps_code('lmp'), protocol='workstation',
+        overrides={'labelling_protocol': 'fast'}, initial_structures=structures,
+    )
+    inputs = builder._inputs(prune=True)
+    assert IterativeTrainingWorkChain.spec().inputs.validate(inputs) is None
+    inputs['structures'] = {label: structure for label, structure in structures.items() if label != 'Li4P2S6'}
+    refusal = IterativeTrainingWorkChain.spec().inputs.validate(inputs)
+    assert "stage P2S6: structures ['Li4P2S6'] are not among the inputs" in str(refusal)
+    stages = builder.stages.get_list()
+    assert [stage['name'] for stage in stages] == ['crystal', 'glass', 'glass_md', 'P2S6', 'close_contacts']
+    glass, glass_md, p2s6 = stages[1]['explorers'][0], stages[2]['explorers'][0], stages[3]['explorers'][2]
+    assert GlassExplorer.formula_units(GlassExplorer.settings(glass)) == 4
+    assert GlassExplorer.md_settings(GlassExplorer.settings(glass_md))['temperatures_K'] == [600.0]
+    assert GlassExplorer.built_composition(GlassExplorer.settings(p2s6)) == {'Li': 9, 'P': 3, 'S': 12}
+    assert builder.gap_fit.parameters.get_dict() == IterativeTrainingWorkChain.get_builder_from_protocol(
+        lps_code('pw'), lps_code('gap_fit'), structures, protocol='precise').gap_fit.parameters.get_dict()
