@@ -27,5 +27,5 @@ def setup(skip_apt):
 
 
 def _made_a_change(line: str) -> bool:
-    markers = ('created', 'installed', 'built', 'relabelled', 'set to', 'configured')
+    markers = ('created', 'installed', 'built', 'relabelled', 'set to', 'configured', 'added')
     return any(marker in line for marker in markers)

@@ -26,3 +26,19 @@ def test_two_generations_are_identical(tmp_path):
     assert sorted(digests[0]) == ['Li.pbe-sl-rrkjus_psl.1.0.0.UPF', 'P.pbe-nl-rrkjus_psl.1.0.0.UPF',
                                   'S.pbe-nl-rrkjus_psl.1.0.0.UPF']
     assert digests[0] == digests[1]
+
+
+@pytest.mark.skipif(shutil.which('ld1.x') is None, reason='ld1.x missing: run `aiida-lps setup`')
+def test_a_family_of_an_older_setup_gets_the_new_stringencies(aiida_profile):
+    """A family made before the ``workstation`` cutoffs existed gets them on the next ``aiida-lps setup``."""
+    from aiida.plugins import GroupFactory
+
+    from aiida_lps.setup.quantum_espresso import CUTOFFS_RY, PSEUDO_FAMILY_LABEL, ensure_pseudo_family
+
+    ensure_pseudo_family()
+    family = GroupFactory('pseudo.family.cutoffs').collection.get(label=PSEUDO_FAMILY_LABEL)
+    family.delete_cutoffs('workstation')
+    assert ensure_pseudo_family().endswith('added stringencies workstation')
+    assert family.get_recommended_cutoffs(elements=('S',), stringency='workstation', unit='Ry') == (40.0, 320.0)
+    assert set(family.get_cutoff_stringencies()) == set(CUTOFFS_RY)
+    assert ensure_pseudo_family().endswith('unchanged')
