@@ -80,9 +80,11 @@ def test_glass_stages_label_glasses_sampled_with_the_current_gap_and_their_md_sn
 
 @pytest.mark.requires_codes
 def test_a_failed_glass_sampling_is_recorded_and_the_stage_goes_on(aiida_profile, lps_code, pseudo_family,
-                                                                    morse_labelled_frames, monkeypatch):
-    """The Li placement fails (as with too few Voronoi vertices): an exploration failure, not a failed run."""
+                                                                    morse_labelled_frames, tiny_gap_xml, monkeypatch):
+    """The Li placement fails (as with too few Voronoi vertices): an exploration failure, not a failed run. The run
+    continues from a GAP fitted to the Morse frames, so nothing but the sampling runs."""
     import aiida_lps.calculations.functions.sample_glass_with_potential as sampling_module
+    from aiida_lps.data.gap_potential import GapPotentialData
 
     def no_voronoi_vertices(*args, **kwargs):
         raise RuntimeError('only 3 Voronoi vertices for 6 Li: lower the initial density')
@@ -92,6 +94,7 @@ def test_a_failed_glass_sampling_is_recorded_and_the_stage_goes_on(aiida_profile
         lps_code('pw'), lps_code('gap_fit'), {}, protocol='fast', overrides={'stages': [GLASS_STAGE]},
         training_set=TrainingSetData.from_atoms(morse_labelled_frames(12)).store(),
     )
+    builder.potential = GapPotentialData(tiny_gap_xml).store()
     results, node = run_get_node(builder)
     assert node.exit_status == IterativeTrainingWorkChain.exit_codes.WARNING_TRAINING_STALLED.status
     sampling = _called(node, 'sample_glass_00')
