@@ -152,17 +152,20 @@ def test_bad_glass_explorers_are_refused_before_anything_runs(aiida_profile, lps
 def test_workstation_protocol_runs_the_thesis_stages_on_the_crystals_it_names(aiida_profile, lps_code, pseudo_family):
     """Every stage of the `workstation` protocol passes the launch checks with the cells its description asks for."""
     from aiida_lps.structures.crystals import get_crystal
+    from aiida_lps.workflows.labelling import DftLabellingWorkChain
 
     cells = {'beta_Li3PS4': get_crystal('beta-Li3PS4'), 'gamma_Li3PS4': get_crystal('gamma-Li3PS4').repeat((2, 1, 1)),
              'alpha_Li3PS4': get_crystal('alpha-Li3PS4'), 'Li7P3S11': get_crystal('Li7P3S11'),
              'Li4P2S6': get_crystal('Li4P2S6').repeat((1, 1, 2))}
     assert all(24 <= len(atoms) <= 48 for atoms in cells.values())
     structures = {label: orm.StructureData(ase=atoms) for label, atoms in cells.items()}
-    # the labelling protocol `workstation` is labelling.yaml's; the stages do not depend on it
     builder = IterativeTrainingWorkChain.get_builder_from_protocol(
         lps_code('pw'), lps_code('gap_fit'), structures, lammps_code=lps_code('lmp'), protocol='workstation',
-        overrides={'labelling_protocol': 'fast'}, initial_structures=structures,
+        initial_structures=structures,
     )
+    labels = DftLabellingWorkChain.get_protocol_inputs('workstation')
+    assert builder.labelling.cutoff_stringency.value == labels['cutoff_stringency']
+    assert builder.labelling.pw_base.kpoints_distance.value == labels['kpoints_distance']
     inputs = builder._inputs(prune=True)
     assert IterativeTrainingWorkChain.spec().inputs.validate(inputs) is None
     inputs['structures'] = {label: structure for label, structure in structures.items() if label != 'Li4P2S6'}
