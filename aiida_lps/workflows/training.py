@@ -469,8 +469,8 @@ class GlassExplorer(Explorer):
             return {label: node.outputs.result for label, node in samplings.items() if node.is_finished_ok}, failures
         runs = {key: node for key, node in launched.items() if key not in samplings}
         snapshots, md_failures = MdExplorer.collect(workchain, runs, md)
-        return {label.removeprefix('md_'): structure for label, structure in snapshots.items()}, {**failures,
-                                                                                                  **md_failures}
+        candidates = {label.removeprefix('md_'): structure for label, structure in snapshots.items()}
+        return candidates, {**failures, **md_failures}
 
 
 def _run_or_excepted(workchain, function, link_label: str, **inputs) -> orm.CalcFunctionNode:
