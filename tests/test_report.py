@@ -234,8 +234,9 @@ def test_report_of_a_study_has_a_section_per_workflow_below_it(aiida_profile, lp
     assert [row[0]['text'] for row in temperatures] == ['1500', '2000', '2500']
     for row, label in zip(temperatures, ('T1500K', 'T2000K', 'T2500K')):
         summary = arrhenius.outputs.conductivities[label]
-        assert row[5]['text'] == format_value(summary['conductivity_S_per_cm'], summary['conductivity_err_S_per_cm'])
-        assert row[5]['attrs']['data-uuid'] == summary.uuid
+        assert row[2]['text'] == format_value(summary['measured_temperature_K'])
+        assert row[6]['text'] == format_value(summary['conductivity_S_per_cm'], summary['conductivity_err_S_per_cm'])
+        assert row[6]['attrs']['data-uuid'] == summary.uuid
 
 
 def test_report_refuses_what_it_cannot_report(aiida_profile, tmp_path):

@@ -352,7 +352,9 @@ def summarise_arrhenius(temperature_summaries, *, include_flowing=False, include
         'room_temperature_K': ROOM_TEMPERATURE_K,
         'conductivity_300K_S_per_cm': float(fit.conductivity_S_per_cm(ROOM_TEMPERATURE_K)),
         'ln_conductivity_300K_err': float(fit.ln_conductivity_err(ROOM_TEMPERATURE_K)),
-        'conductivity_300K_interval_S_per_cm': [float(value) for value in sigma_room_interval],
+        # an upper bound beyond the floating-point range (a long extrapolation from few points) is stored as None
+        'conductivity_300K_interval_S_per_cm': [float(value) if np.isfinite(value) else None
+                                                for value in sigma_room_interval],
         'confidence': float(confidence),
         'degrees_of_freedom': fit.degrees_of_freedom,
         'interval_method': (f'{100 * confidence:g} % intervals, Student t with n - 2 = {fit.degrees_of_freedom} '
@@ -382,3 +384,9 @@ def arrhenius_fit_from_summary(arrhenius_summary):
     """The :class:`~.arrhenius.ArrheniusFit` stored in a :func:`summarise_arrhenius` dict."""
     fit = arrhenius_summary['fit']
     return ArrheniusFit(**{**fit, 'parameter_covariance': np.asarray(fit['parameter_covariance'], dtype=float)})
+
+
+def interval_text(interval, number_format: str = '.2g') -> str:
+    """``low to high`` of a [low, high] interval in ``number_format``; a bound stored as None (beyond the
+    floating-point range) reads ``unbounded``."""
+    return ' to '.join('unbounded' if bound is None else f'{bound:{number_format}}' for bound in interval)

@@ -26,12 +26,13 @@ def _glass_lines(entry: dict) -> list[str]:
 
 
 def _conductivity_lines(entry: dict) -> list[str]:
+    from aiida_lps.analysis.conductivity_summary import interval_text
+
     if entry.get('activation_energy_eV') is None:
         return []
     return [f'E_A = {entry["activation_energy_eV"]:.3f} +- {entry["activation_energy_err_eV"]:.3f} eV, sigma(300 K) = '
             f'{entry["conductivity_300K_S_per_cm"]:.3g} S/cm ({100 * entry["confidence"]:g} % interval '
-            f'{entry["conductivity_300K_interval_S_per_cm"][0]:.2g} to {entry["conductivity_300K_interval_S_per_cm"][1]:.2g} '
-            'S/cm)']
+            f'{interval_text(entry["conductivity_300K_interval_S_per_cm"])} S/cm)']
 
 
 def _composition_lines(entry: dict) -> list[str]:

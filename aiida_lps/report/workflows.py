@@ -14,6 +14,7 @@ from aiida import orm
 from aiida.manage import get_manager
 
 from aiida_lps import __version__
+from aiida_lps.analysis.conductivity_summary import interval_text
 from aiida_lps.calculations.functions.sample_glass_with_potential import GLASS_SAMPLING_ATTRIBUTE
 from aiida_lps.report.html import MISSING, Figure, Section, Source, Table, from_node, node_reference, write_report
 
@@ -206,11 +207,11 @@ def conductivity_section(workflow: orm.WorkflowNode) -> Section:
             ('activation energy E_A (eV)',
              from_node(result['activation_energy_eV'], result_source, result['activation_energy_err_eV'])),
             (f'E_A, {100 * result["confidence"]:g} % interval (eV)',
-             from_node(_interval_text(result['activation_energy_interval_eV'], '.3f'), result_source)),
+             from_node(interval_text(result['activation_energy_interval_eV'], '.3f'), result_source)),
             (f'σ({result["room_temperature_K"]:g} K), extrapolated (S/cm)',
              from_node(result['conductivity_300K_S_per_cm'], result_source)),
             (f'σ({result["room_temperature_K"]:g} K), {100 * result["confidence"]:g} % interval, log-normal (S/cm)',
-             from_node(_interval_text(result['conductivity_300K_interval_S_per_cm'], '.2g'), result_source)),
+             from_node(interval_text(result['conductivity_300K_interval_S_per_cm']), result_source)),
             ('intervals', from_node(result['interval_method'], result_source)),
             ('prefactor A (S K/cm)', from_node(result['prefactor_S_K_per_cm'], result_source)),
             ('reduced χ² of the weighted fit', from_node(result['fit']['chi2_reduced'], result_source)),
@@ -247,11 +248,6 @@ def conductivity_section(workflow: orm.WorkflowNode) -> Section:
         'σ (S/cm)', 'Haven ratio', 'P/S matrix flows', 'phase at the end', 'in the Arrhenius fit'), rows))
     _figure(section, workflow, 'arrhenius_plot', 'Arrhenius plot: σT against 1000/T with error bars and fit')
     return section
-
-
-def _interval_text(interval: list, number_format: str) -> str:
-    """``low to high`` of a [low, high] interval, each in ``number_format``."""
-    return f'{interval[0]:{number_format}} to {interval[1]:{number_format}}'
 
 
 # ---------------------------------------------------------------------------------------------------- composition

@@ -17,7 +17,8 @@ from aiida import orm
 from aiida.engine import ToContext, WorkChain
 
 from aiida_lps.analysis.arrhenius import MIN_TEMPERATURES
-from aiida_lps.analysis.conductivity_summary import MAX_TEMPERATURE_DEVIATION, select_arrhenius_points
+from aiida_lps.analysis.conductivity_summary import (MAX_TEMPERATURE_DEVIATION, interval_text,
+                                                     select_arrhenius_points)
 from aiida_lps.calculations.functions.arrhenius_fit import arrhenius_fit
 from aiida_lps.calculations.functions.arrhenius_plot import arrhenius_plot
 from aiida_lps.calculations.functions.conductivity_at_temperature import (
@@ -367,14 +368,12 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
 
 def result_line(result: dict) -> str:
     """One report line: E_A and sigma(300 K) with their intervals, from an ``arrhenius_fit`` result."""
-    energy_low, energy_high = result['activation_energy_interval_eV']
-    sigma_low, sigma_high = result['conductivity_300K_interval_S_per_cm']
     confidence = f'{100 * result["confidence"]:g} %'
     return (
         f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV '
-        f'({confidence} interval {energy_low:.3f} to {energy_high:.3f} eV), sigma({result["room_temperature_K"]:g} K) '
-        f'= {result["conductivity_300K_S_per_cm"]:.3g} S/cm ({confidence} interval {sigma_low:.2g} to '
-        f'{sigma_high:.2g} S/cm, log-normal) from {len(result["temperatures_K"])} temperatures at their measured T '
+        f'({confidence} interval {interval_text(result["activation_energy_interval_eV"], ".3f")} eV), '
+        f'sigma({result["room_temperature_K"]:g} K) = {result["conductivity_300K_S_per_cm"]:.3g} S/cm ({confidence} '
+        f'interval {interval_text(result["conductivity_300K_interval_S_per_cm"])} S/cm, log-normal) from {len(result["temperatures_K"])} temperatures at their measured T '
         f'(Student t, {result["degrees_of_freedom"]} degrees of freedom; reduced chi2 '
         f'{result["fit"]["chi2_reduced"]:.2g})'
     )

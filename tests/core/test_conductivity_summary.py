@@ -8,6 +8,7 @@ from aiida_lps.analysis.conductivity import nernst_einstein_conductivity
 from aiida_lps.analysis.conductivity_summary import (
     analyse_trajectory,
     arrhenius_fit_from_summary,
+    interval_text,
     select_arrhenius_points,
     summarise_arrhenius,
     summarise_temperature,
@@ -203,3 +204,14 @@ def test_a_temperature_whose_crystal_changed_phase_is_excluded_unless_asked():
     assert excluded == {'800': 'phase changed: crystal: beta-Li3PS4 ended as alpha-Li3PS4 (...)'}
     kept = summarise_arrhenius(summaries, include_phase_changed=True)
     assert kept['phase_changed_included'] == ['800'] and kept['excluded'] == {}
+
+
+def test_an_interval_beyond_the_float_range_is_stored_and_read_as_unbounded():
+    """Three noisy points near 4000 K extrapolated to 300 K: exp(t s_ln) overflows; the result stays storable."""
+    summaries = [{**summary, 'temperature_K': temperature, 'conductivity_err_S_per_cm': summary['conductivity_S_per_cm']}
+                 for summary, temperature in zip(arrhenius_summaries()[:3], (3975.0, 3833.0, 4254.0))]
+    result = summarise_arrhenius(summaries)
+    low, high = result['conductivity_300K_interval_S_per_cm']
+    assert high is None and 0.0 <= low < result['conductivity_300K_S_per_cm']
+    assert interval_text(result['conductivity_300K_interval_S_per_cm']).endswith(' to unbounded')
+    assert interval_text([1.2e-4, 3.5e-2]) == '0.00012 to 0.035'

@@ -111,8 +111,11 @@ def test_ensemble_with_a_failing_member_gives_consistent_nodes(aiida_profile, lp
     assert result['activation_energy_eV'] == pytest.approx(direct.activation_energy_eV, rel=1e-10)
     assert result['activation_energy_err_eV'] == pytest.approx(direct.activation_energy_err_eV, rel=1e-10)
     assert result['conductivity_300K_S_per_cm'] == pytest.approx(direct.conductivity_S_per_cm(300.0), rel=1e-8)
-    assert result['conductivity_300K_interval_S_per_cm'] == pytest.approx(
-        list(direct.conductivity_interval_S_per_cm(300.0, 0.95)), rel=1e-8)
+    # an upper bound beyond the float range (this hot, noisy tiny cell: exp(t s_ln) overflows) is stored as None
+    expected = [float(bound) if np.isfinite(bound) else None for bound in direct.conductivity_interval_S_per_cm(300.0)]
+    low, high = result['conductivity_300K_interval_S_per_cm']
+    assert low == pytest.approx(expected[0], rel=1e-8, abs=1e-300)
+    assert high == (None if expected[1] is None else pytest.approx(expected[1], rel=1e-8))
     assert re.search(r'sigma\(300 K\) = \S+ S/cm \(95 % interval \S+ to \S+ S/cm, log-normal\) from 3 temperatures '
                      r'at their measured T \(Student t, 1 degrees of freedom', reports + '\n'.join(
                          log.message for log in orm.Log.collection.get_logs_for(node)))
