@@ -131,7 +131,7 @@ class DftLabellingWorkChain(ProtocolMixin, WorkChain):
                 parameters.setdefault('SYSTEM', {}).update(
                     _cutoffs(family, structure, self.inputs.cutoff_stringency.value)
                 )
-            inputs['pw']['parameters'] = orm.Dict(parameters)
+                inputs['pw']['parameters'] = orm.Dict(parameters)
             self.adapt_pw_inputs(structure, inputs)
             inputs['metadata'] = {'call_link_label': f'pw_{label}'}
             future = self.submit(PwBaseWorkChain, **inputs)
@@ -176,11 +176,11 @@ LABEL_SYSTEM_KEYS = ('ecutwfc', 'ecutrho', 'occupations', 'smearing', 'degauss',
 def label_settings_of(calculation: orm.CalcJobNode) -> dict:
     """What a PwCalculation labelled with: ``LABEL_SYSTEM_KEYS`` (cutoffs in Ry), the k-point spacing of its
     PwBaseWorkChain (1/Angstrom, None for an explicit mesh) and the md5 of each element's pseudopotential."""
-    system = calculation.inputs.parameters.get_dict().get('SYSTEM', {})
     caller = calculation.caller
-    spacing = caller.inputs.kpoints_distance.value if caller and 'kpoints_distance' in caller.inputs else None
-    return {**{key: system.get(key) for key in LABEL_SYSTEM_KEYS}, 'kpoints_distance': spacing,
-            'pseudos': {pseudo.element: pseudo.md5 for pseudo in calculation.inputs.pseudos.values()}}
+    return _label_settings(
+        calculation.inputs.parameters.get_dict().get('SYSTEM', {}),
+        caller.inputs.kpoints_distance.value if caller and 'kpoints_distance' in caller.inputs else None,
+        {pseudo.element: pseudo.md5 for pseudo in calculation.inputs.pseudos.values()})
 
 
 def intended_label_settings(labelling, elements) -> dict:
@@ -193,9 +193,13 @@ def intended_label_settings(labelling, elements) -> dict:
         stringency = labelling['cutoff_stringency'].value if 'cutoff_stringency' in labelling else 'normal'
         ecutwfc, ecutrho = family.get_recommended_cutoffs(elements=list(elements), stringency=stringency, unit='Ry')
         system.update(ecutwfc=ecutwfc, ecutrho=ecutrho)
-    spacing = pw_base['kpoints_distance'].value if 'kpoints_distance' in pw_base else None
-    return {**{key: system.get(key) for key in LABEL_SYSTEM_KEYS}, 'kpoints_distance': spacing,
-            'pseudos': {element: family.get_pseudo(element).md5 for element in elements}}
+    return _label_settings(system, pw_base['kpoints_distance'].value if 'kpoints_distance' in pw_base else None,
+                           {element: family.get_pseudo(element).md5 for element in elements})
+
+
+def _label_settings(system: dict, spacing: float | None, pseudos: dict) -> dict:
+    """``LABEL_SYSTEM_KEYS`` of the pw.x SYSTEM namelist, the k-point spacing (1/Angstrom) and element -> md5."""
+    return {**{key: system.get(key) for key in LABEL_SYSTEM_KEYS}, 'kpoints_distance': spacing, 'pseudos': pseudos}
 
 
 def label_settings_mismatch(training_set, labelling) -> str | None:
