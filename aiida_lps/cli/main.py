@@ -1,6 +1,7 @@
 """The ``aiida-lps`` command: a click group whose subcommands live in their own modules."""
 import click
 
+from .campaign import campaign
 from .diffusion import diffusion
 from .quickstart import quickstart
 from .report import report
@@ -13,6 +14,7 @@ def cli():
 
 
 cli.add_command(setup)
+cli.add_command(campaign)
 cli.add_command(quickstart)
 cli.add_command(diffusion)
 cli.add_command(report)

@@ -49,6 +49,61 @@ def code_specs() -> dict[str, dict]:
     }
 
 
+#: Shell lines that hold the job until it owns ``{cores}`` of the machine's CPU slots (one lock file per core in
+#: ``{folder}``). The ``core.direct`` scheduler starts every job at once; a daemon labelling ten structures would
+#: run ten 2-rank pw.x on 2 cores. With these lines in a code's prepend text the jobs queue instead, and each lock is
+#: released by the kernel when its job script ends, however it ends.
+CPU_SLOT_LINES = """lps_slots() {{
+  local needed=$1 held=0 i fd=8
+  while [ "$held" -lt "$needed" ]; do
+    for i in $(seq 0 $(( {cores} - 1 ))); do
+      [ "$held" -ge "$needed" ] && break
+      fd=$(( 8 + held ))
+      eval "exec $fd>{folder}/core-$i.lock"
+      if flock -n "$fd"; then held=$(( held + 1 )); else eval "exec $fd>&-"; fi
+    done
+    [ "$held" -lt "$needed" ] && sleep 5
+  done
+}}"""
+
+
+def cpu_slot_prepend(ranks: int, folder: str, cores: int | None = None) -> str:
+    """Prepend-text lines that wait until ``ranks`` of the ``cores`` CPU slots (default: all of this machine) are
+    free and hold them for the rest of the job (lock files in ``folder``)."""
+    cores = cores or os.cpu_count() or 1
+    if not 1 <= ranks <= cores:
+        raise ValueError(f'a job of {ranks} rank(s) can never get that many of the {cores} CPU slots')
+    return CPU_SLOT_LINES.format(cores=cores, folder=folder) + f'\nlps_slots {ranks}'
+
+
+def ensure_queued_codes(computer, pw_ranks: int, folder: str) -> list[str]:
+    """Codes ``pw-queued`` (``pw_ranks`` MPI ranks), ``gap_fit-queued`` and ``lmp-queued`` (1 rank) on ``computer``:
+    the codes of :func:`ensure_codes` whose jobs wait for free CPU slots (:func:`cpu_slot_prepend`), for a daemon on
+    a computer with the ``core.direct`` scheduler. Return one status line per code."""
+    from aiida.common.exceptions import NotExistent
+    from aiida.orm import InstalledCode, load_code
+
+    os.makedirs(folder, exist_ok=True)
+    lines = []
+    for label, spec in code_specs().items():
+        ranks = pw_ranks if label == 'pw' else 1
+        spec = {**spec, 'label': f'{label}-queued',
+                'prepend_text': f'{cpu_slot_prepend(ranks, folder)}\n{spec["prepend_text"]}',
+                'description': f'{spec["description"]}; waits for {ranks} free CPU slot(s)'}
+        try:
+            code = load_code(f'{spec["label"]}@{computer.label}')
+        except NotExistent:
+            code = None
+        if code is not None and code.prepend_text == spec['prepend_text']:
+            lines.append(f'code {code.full_label} unchanged')
+            continue
+        if code is not None:
+            code.label = f'{spec["label"]}-stale-{code.pk}'
+        InstalledCode(computer=computer, **spec).store()
+        lines.append(f'created code {spec["label"]}@{computer.label} ({ranks} CPU slot(s))')
+    return lines
+
+
 def ensure_profile() -> str:
     """Load the default profile; create an SQLite profile without broker (``verdi presto``) when none exists."""
     from aiida import load_profile

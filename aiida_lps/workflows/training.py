@@ -519,6 +519,28 @@ def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_g
     return None
 
 
+def resume_point(stages: list, rows: list) -> tuple[int, list | None]:
+    """Where a continued run starts: the index of the first stage of ``stages`` that is not finished according to the
+    generations ``rows`` of the runs before (an ``rmse_table``'s ``generations``), and that stage's history so far
+    (see ``stage_verdict``; None when the stage has not started). ``len(stages)`` when all are finished.
+    """
+    measured = None
+    for index, stage in enumerate(stages):
+        stage = {**STAGE_DEFAULTS, **stage}
+        own = [row for row in rows if row.get('stage') == stage['name']]
+        if not own:
+            return index, None
+        first = rows.index(own[0])
+        before = [row['convergence_force_rmse_eV_per_A'] for row in rows[:first]
+                  if row.get('convergence_force_rmse_eV_per_A') is not None]
+        measured = before[-1] if before else None
+        history = [measured] + [row.get('convergence_force_rmse_eV_per_A') for row in own]
+        if stage_verdict(history, stage['force_rmse_tolerance_eV_per_A'], stage['patience'],
+                         stage['max_generations']) is None:
+            return index, history
+    return len(stages), None
+
+
 def stage_message(index: int, stage: dict, labels: set) -> str | None:
     """A message naming what is wrong with stage ``index``, or None.
 
@@ -593,6 +615,12 @@ def validate_box(box, _):
     return None
 
 
+def validate_generations_per_run(value, _):
+    if value.value < 0:
+        return f'max_generations_per_run must be 0 (label and fit only) or more, got {value.value}'
+    return None
+
+
 def validate_stages(stages, _):
     """At least one stage, with unique names (the rest is checked with the structures by ``validate_inputs``)."""
     stages = stages.get_list()
@@ -625,6 +653,8 @@ def validate_inputs(inputs, _):
         return 'give a training_set or initial_structures to label: the first GAP needs data'
     if 'potential' in inputs and (not has_set or has_initial):
         return 'a potential continues a run: give it with the training_set it was fitted to and no initial_structures'
+    if 'previous_rmse_table' in inputs and 'potential' not in inputs:
+        return 'previous_rmse_table continues a run: give it with that run\'s potential and training_set'
     if 'validation_set' in inputs and inputs.get('validation_structures'):
         return 'give either a labelled validation_set or validation_structures to label, not both'
     for name in ('training_set', 'validation_set'):
@@ -693,6 +723,13 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                              help='Structures DFT-labelled once at the start to form the validation set.')
         spec.input('seed', valid_type=orm.Int, default=lambda: orm.Int(1),
                    help='Seed from which every MD, perturbation and selection seed is derived.')
+        spec.input('previous_rmse_table', valid_type=orm.Dict, required=False,
+                   help='The rmse_table of the run this one continues (set by get_builder_continuation): its '
+                   'generations head this run\'s table, and the run resumes at the first stage they do not finish.')
+        spec.input('max_generations_per_run', valid_type=orm.Int, required=False, validator=validate_generations_per_run,
+                   help='Pause after this many generations (a piece of a campaign that must fit an allocation; 0: only '
+                   'label the initial sets and fit): the run ends with its outputs and get_builder_continuation '
+                   'resumes it where it paused.')
         spec.input('lammps_code', valid_type=orm.AbstractCode, required=False, help='LAMMPS with pair_style quip.')
         spec.input('isolated_atom_box_A', valid_type=orm.List, required=False, validator=validate_box,
                    help='If given (three box edges, Angstrom, e.g. [12, 12.5, 13]): label one isolated atom per element '
@@ -811,9 +848,10 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
 
     @classmethod
     def get_builder_continuation(cls, node: orm.WorkflowNode, stages: list | None = None):
-        """Builder continuing the finished run ``node`` from its training set, GAP and validation set.
+        """Builder continuing the finished (or paused) run ``node`` from its training set, GAP and validation set.
 
-        Codes, labelling and fit settings, structures and seed are those of ``node``; nothing is relabelled.
+        Codes, labelling and fit settings, structures and seed are those of ``node``; nothing is relabelled. The run
+        resumes at the first stage that ``node``'s generations (and those of the runs it continued) do not finish.
 
         :param stages: stage definitions of the continuation; by default those of ``node``.
         """
@@ -822,6 +860,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             builder.pop(name, None)
         builder.training_set = node.outputs.training_set
         builder.potential = node.outputs.potential
+        builder.previous_rmse_table = node.outputs.rmse_table
         if 'validation_set' in node.outputs:
             builder.validation_set = node.outputs.validation_set
         if 'reference_energies' in node.outputs:
@@ -836,6 +875,13 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.ctx.stage_index = -1
         self.ctx.table = []
         self.ctx.stage_outcomes = {}
+        self.ctx.resume_history = None
+        self.ctx.generations_run = 0
+        self.ctx.paused = None
+        if 'previous_rmse_table' in self.inputs:
+            self.ctx.table = self.inputs.previous_rmse_table['generations']
+            index, self.ctx.resume_history = resume_point(self.inputs.stages.get_list(), self.ctx.table)
+            self.ctx.stage_index = index - 1
         self.ctx.training_set = self.inputs.get('training_set')
         self.ctx.potential = self.inputs.get('potential')
         self.ctx.validation_set = self.inputs.get('validation_set')
@@ -996,12 +1042,26 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                     f'{_format_rmse(row["rmse"]["train"])}; validation {_format_rmse(row["rmse"].get("validation"))}')
         if 'fit' in self.ctx:
             self._output_generation(row)
-        self.ctx.table.append(row)
+        if 'previous_rmse_table' not in self.inputs:
+            self.ctx.table.append(row)
         return None
 
     # ------------------------------------------------------------------ stages
+    def _pause_if_due(self, stage_name: str) -> bool:
+        """Pause before the next generation (of ``stage_name``) once ``max_generations_per_run`` have run."""
+        limit = self.inputs.get('max_generations_per_run')
+        if limit is None or self.ctx.generations_run < limit.value:
+            return False
+        self.ctx.paused = {'stage': stage_name, 'after_generation': self.ctx.generation}
+        self.report(f'pausing before the next generation of stage {stage_name} ({limit.value} generation(s) per run): '
+                    'continue with get_builder_continuation')
+        return True
+
     def has_stage(self):
-        return self.ctx.stage_index + 1 < len(self.inputs.stages.get_list())
+        stages = self.inputs.stages.get_list()
+        if self.ctx.paused is not None or self.ctx.stage_index + 1 >= len(stages):
+            return False
+        return not self._pause_if_due(stages[self.ctx.stage_index + 1]['name'])
 
     def _stage(self) -> dict:
         return {**STAGE_DEFAULTS, **self.inputs.stages.get_list()[self.ctx.stage_index]}
@@ -1013,11 +1073,14 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                     if row['convergence_force_rmse_eV_per_A'] is not None]
         self.ctx.stage_history = [measured[-1] if measured else None]
         self.ctx.stage_verdict = None
+        if self.ctx.resume_history is not None:
+            self.ctx.stage_history, self.ctx.resume_history = self.ctx.resume_history, None
+            self.report(f'stage {stage["name"]} resumes after {len(self.ctx.stage_history) - 1} generation(s)')
         self.report(f'stage {stage["name"]}: explorers {[e["type"] for e in stage["explorers"]]}, selector '
                     f'{stage["selector"]}, at most {stage["max_generations"]} generation(s)')
 
     def stage_continues(self):
-        return self.ctx.stage_verdict is None
+        return self.ctx.stage_verdict is None and not self._pause_if_due(self._stage()['name'])
 
     def explore(self):
         """Start every explorer of the stage from its structures with the current GAP."""
@@ -1184,6 +1247,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                                                       'last_generation': self.ctx.generation}
             self.report(f'stage {stage["name"]} stops after generation {self.ctx.generation}: {reasons[verdict]}')
         self.ctx.stage_verdict = verdict
+        self.ctx.generations_run += 1
 
     def _output_generation(self, row: dict):
         namespace = f'generations.gen_{row["generation"]}'
@@ -1206,7 +1270,11 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         for kind in LINEAR_POTENTIALS:
             if f'{kind}_potential' in self.ctx:
                 self.out(f'{kind}_potential', self.ctx[f'{kind}_potential'])
-        table = orm.Dict({'generations': self.ctx.table, 'stages': self.ctx.stage_outcomes}).store()
+        previous = self.inputs.previous_rmse_table['stages'] if 'previous_rmse_table' in self.inputs else {}
+        table = {'generations': self.ctx.table, 'stages': {**previous, **self.ctx.stage_outcomes}}
+        if self.ctx.paused is not None:
+            table['paused'] = self.ctx.paused
+        table = orm.Dict(table).store()
         self.out('rmse_table', table)
         if 'parity' in self.ctx:
             plot = run_calcfunction(plot_training_history_png, 'plot', table, self.ctx.parity,

@@ -6,7 +6,7 @@ from aiida.engine import run_get_node
 from li2s_cells import FIXED_OCCUPATIONS, li2s, li2s_atoms
 
 from aiida_lps.sampling.selection import known_configuration_mask
-from aiida_lps.workflows.training import IterativeTrainingWorkChain, stage_verdict
+from aiida_lps.workflows.training import IterativeTrainingWorkChain, resume_point, stage_verdict
 
 PERTURB_STAGE = {
     'name': 'perturb',
@@ -90,7 +90,10 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
     continuation = IterativeTrainingWorkChain.get_builder_continuation(first, stages=[MD_STAGE])
     results_continued, second = run_get_node(continuation)
     assert second.is_finished_ok, second.exit_message
-    assert [row['generation'] for row in results_continued['rmse_table']['generations']] == [2, 3]
+    # its table holds the generations of both runs (the starting row of the continuation is not repeated)
+    assert [row['generation'] for row in results_continued['rmse_table']['generations']] == [0, 1, 2, 3]
+    assert results_continued['rmse_table']['generations'][3]['stage'] == 'md'
+    assert set(results_continued['rmse_table']['stages']) == {'perturb', 'md'}
     labelled_before = training_set.to_atoms() + results['validation_set'].to_atoms()
     relabelled = known_configuration_mask(_pw_structures(second), labelled_before)
     assert len(relabelled) == 2 and not relabelled.any()
@@ -123,6 +126,22 @@ def test_stage_verdict_known_answers():
     assert stage_verdict([None, 0.4], 0.01, 1, 5) is None  # nothing to compare the first value with
     assert stage_verdict([0.50, None, 0.30], 0.01, 1, 5) is None  # compared with the last measured value
     assert stage_verdict([0.50, 0.30, 0.20], 0.01, 1, 2) == 'max_generations'
+
+
+def test_resume_point_finds_the_first_unfinished_stage_and_its_history():
+    stages = [{'name': 'a', 'explorers': [], 'selector': {}, 'max_generations': 3, 'patience': 1},
+              {'name': 'b', 'explorers': [], 'selector': {}, 'max_generations': 2, 'patience': 1}]
+
+    def row(generation, stage, rmse):
+        return {'generation': generation, 'stage': stage, 'convergence_force_rmse_eV_per_A': rmse}
+
+    start = [row(0, 'start', 0.5)]
+    assert resume_point(stages, start) == (0, None)  # nothing of stage a yet: it starts afresh
+    assert resume_point(stages, start + [row(1, 'a', 0.3)]) == (0, [0.5, 0.3])  # paused in a
+    finished_a = start + [row(1, 'a', 0.3), row(2, 'a', 0.295)]  # converged (improved by < 0.01)
+    assert resume_point(stages, finished_a) == (1, None)
+    assert resume_point(stages, finished_a + [row(3, 'b', 0.2)]) == (1, [0.295, 0.2])
+    assert resume_point(stages, finished_a + [row(3, 'b', 0.2), row(4, 'b', 0.1)]) == (2, None)  # max_generations
 
 
 def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, pseudo_family):

@@ -1,0 +1,189 @@
+"""``aiida-lps campaign``: a training campaign run in pieces that resume on any machine from a folder of archives.
+
+A campaign folder holds ``campaign.json`` (the pieces so far) and one AiiDA archive per finished piece. ``next``
+imports the archives, continues the last piece with ``get_builder_continuation`` (or starts the campaign) and
+submits the piece to the daemon; ``handover`` exports the finished piece: only its own nodes and the nodes it was
+given (``create_backward`` off), so each archive holds one piece and the folder grows by that piece only.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import click
+
+STATE_FILE = 'campaign.json'
+#: Library crystal -> (stage label, repetitions): cells of 24-42 atoms, cheap at the workstation k-spacing.
+CAMPAIGN_CRYSTALS = {
+    'beta-Li3PS4': ('beta_Li3PS4', (1, 1, 1)),
+    'gamma-Li3PS4': ('gamma_Li3PS4', (2, 1, 1)),
+    'alpha-Li3PS4': ('alpha_Li3PS4', (1, 1, 1)),
+    'Li7P3S11': ('Li7P3S11', (1, 1, 1)),
+    'Li4P2S6': ('Li4P2S6', (1, 1, 2)),
+}
+#: Perturbed copies labelled before the first fit and for the validation set: (copies, rattle A, max strain).
+INITIAL_COPIES = (2, 0.10, 0.03)
+VALIDATION_COPIES = (1, 0.20, 0.03)
+
+
+def read_state(folder: Path) -> dict:
+    path = folder / STATE_FILE
+    return json.loads(path.read_text()) if path.exists() else {'pieces': []}
+
+
+def write_state(folder: Path, state: dict) -> None:
+    (folder / STATE_FILE).write_text(json.dumps(state, indent=2) + '\n')
+
+
+def campaign_structures(seed: int) -> tuple[dict, dict, dict]:
+    """Structures to explore, initial structures and validation structures (label -> StructureData)."""
+    import numpy as np
+    from aiida import orm
+
+    from aiida_lps.structures.crystals import get_crystal
+    from aiida_lps.structures.perturb import perturbed_copies
+
+    rng = np.random.default_rng(seed)
+    structures, initial, validation = {}, {}, {}
+    for name, (label, repetitions) in CAMPAIGN_CRYSTALS.items():
+        atoms = get_crystal(name).repeat(repetitions)
+        structures[label] = orm.StructureData(ase=atoms)
+        for target, prefix, (count, rattle, strain) in ((initial, 'initial', INITIAL_COPIES),
+                                                        (validation, 'validation', VALIDATION_COPIES)):
+            for index, copy in enumerate(perturbed_copies(atoms, count, rattle, strain, rng)):
+                target[f'{prefix}_{label}_{index}'] = orm.StructureData(ase=copy)
+    return structures, initial, validation
+
+
+def _codes(pw_ranks: int) -> dict:
+    """The CPU-slot codes of this profile's ``localhost`` (created when missing)."""
+    from aiida import orm
+
+    from aiida_lps.setup.profile import ensure_computer, ensure_queued_codes
+
+    computer, _ = ensure_computer()
+    folder = str(Path(computer.get_workdir()).parent / 'lps-cpu-slots')
+    for line in ensure_queued_codes(computer, pw_ranks, folder):
+        click.echo(f'  {line}')
+    return {label: orm.load_code(f'{label}-queued@{computer.label}') for label in ('pw', 'gap_fit', 'lmp')}
+
+
+def _import_pieces(folder: Path, state: dict) -> None:
+    from aiida.tools.archive import import_archive
+
+    for piece in state['pieces']:
+        if piece.get('archive'):
+            import_archive(folder / piece['archive'], merge_extras=('k', 'n', 'l'))
+
+
+def pw_cost(node) -> dict:
+    """Count and CPU-hours (wall time x MPI ranks, from pw.x's own timing) of the PwCalculations below ``node``."""
+    count, seconds = 0, 0.0
+    for called in node.called_descendants:
+        if called.process_type != 'aiida.calculations:quantumespresso.pw' or 'output_parameters' not in called.outputs:
+            continue
+        count += 1
+        ranks = called.get_option('resources').get('num_machines', 1) * (
+            called.get_option('resources').get('num_mpiprocs_per_machine') or 1)
+        seconds += called.outputs.output_parameters.get('wall_time_seconds', 0.0) * ranks
+    return {'n_pw': count, 'pw_cpu_hours': round(seconds / 3600, 2)}
+
+
+PROFILE_OPTION = click.option('-p', '--profile', default=None,
+                              help='AiiDA profile with a daemon (PostgreSQL + RabbitMQ); default: the default profile.')
+
+
+@click.group('campaign')
+def campaign():
+    """A training campaign in pieces (daemon, archives in a folder): `next` submits one, `handover` exports it."""
+
+
+@campaign.command('next')
+@click.argument('folder', type=click.Path(file_okay=False, path_type=Path))
+@click.option('--protocol', default='workstation', show_default=True, help='Training protocol of a new campaign.')
+@click.option('--generations', default=1, show_default=True, help='Generations of this piece (then it pauses).')
+@click.option('--pw-ranks', default=2, show_default=True, help='MPI ranks of each pw.x job.')
+@click.option('--seed', default=1, show_default=True, help='Seed of a new campaign.')
+@PROFILE_OPTION
+def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
+    """Import FOLDER's archives and submit the next piece of its campaign to the daemon."""
+    from aiida import load_profile, orm
+    from aiida.common.exceptions import NotExistent
+    from aiida.engine import submit
+
+    from aiida_lps.workflows.training import IterativeTrainingWorkChain
+
+    load_profile(profile, allow_switch=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = read_state(folder)
+    _import_pieces(folder, state)
+    codes = _codes(pw_ranks)
+    if state['pieces']:
+        last = state['pieces'][-1]
+        if not last.get('archive'):
+            try:
+                node = orm.load_node(last['uuid'])
+            except NotExistent:
+                raise click.ClickException(f'piece {last["index"]} ({last["uuid"]}) has no archive and is not in this '
+                                           'profile: it was lost with its machine; remove it from campaign.json')
+            raise click.ClickException(f'piece {last["index"]} is {node.process_state.value}: wait for it and run '
+                                       '`aiida-lps campaign handover` first')
+        node = orm.load_node(last['uuid'])
+        if 'potential' not in node.outputs:
+            raise click.ClickException(f'piece {last["index"]} ended without a potential (exit {node.exit_status}: '
+                                       f'{node.exit_message}): fix the cause, then remove it from campaign.json')
+        if 'paused' not in node.outputs.rmse_table.get_dict():
+            click.echo(f'piece {last["index"]} finished its stages (exit {node.exit_status}); continuing anyway.')
+        builder = IterativeTrainingWorkChain.get_builder_continuation(node)
+    else:
+        structures, initial, validation = campaign_structures(seed)
+        builder = IterativeTrainingWorkChain.get_builder_from_protocol(
+            codes['pw'], codes['gap_fit'], structures, lammps_code=codes['lmp'], protocol=protocol,
+            overrides={'seed': seed}, initial_structures=initial, validation_structures=validation,
+        )
+        state.update(protocol=protocol, seed=seed, started=_now())
+    builder.labelling.pw_base.pw.code = codes['pw']
+    builder.labelling.pw_base.pw.metadata.options.resources = {'num_machines': 1, 'num_mpiprocs_per_machine': pw_ranks}
+    builder.gap_fit.code = codes['gap_fit']
+    builder.lammps_code = codes['lmp']
+    builder.max_generations_per_run = orm.Int(generations)
+    node = submit(builder)
+    index = len(state['pieces']) + 1
+    state['pieces'].append({'index': index, 'uuid': node.uuid, 'submitted': _now(), 'generations': generations})
+    write_state(folder, state)
+    click.echo(f'piece {index}: submitted IterativeTrainingWorkChain<{node.pk}> ({node.uuid}); follow it with '
+               f'`verdi process report {node.pk}`, then run `aiida-lps campaign handover {folder}`')
+
+
+@campaign.command('handover')
+@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@PROFILE_OPTION
+def handover(folder, profile):
+    """Export the finished last piece of FOLDER's campaign to an archive in FOLDER and record it."""
+    from aiida import load_profile, orm
+    from aiida.tools.archive import create_archive
+
+    load_profile(profile, allow_switch=True)
+    state = read_state(folder)
+    if not state['pieces'] or state['pieces'][-1].get('archive'):
+        raise click.ClickException('no piece to hand over: run `aiida-lps campaign next` first')
+    piece = state['pieces'][-1]
+    node = orm.load_node(piece['uuid'])
+    if not node.is_terminated:
+        raise click.ClickException(f'piece {piece["index"]} (pk {node.pk}) is still {node.process_state.value}')
+    archive = f'piece_{piece["index"]:02d}.aiida'
+    create_archive([node], folder / archive, overwrite=True, create_backward=False, return_backward=False,
+                   call_calc_backward=False, call_work_backward=False)
+    table = node.outputs.rmse_table.get_dict() if 'rmse_table' in node.outputs else {}
+    piece.update(archive=archive, finished=node.mtime.isoformat(timespec='seconds'), exit_status=node.exit_status,
+                 exit_message=node.exit_message, paused=table.get('paused'),
+                 archive_MB=round((folder / archive).stat().st_size / 1e6, 2), **pw_cost(node))
+    if 'training_set' in node.outputs:
+        piece['n_training'] = node.outputs.training_set.num_structures
+    write_state(folder, state)
+    click.echo(json.dumps(piece, indent=2))
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
