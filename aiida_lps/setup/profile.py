@@ -155,8 +155,9 @@ def ensure_computer(label: str = COMPUTER_LABEL, work_dir: str | None = None):
     return computer, status
 
 
-def ensure_codes(computer) -> list[str]:
-    """Create ``pw``, ``gap_fit`` and ``lmp`` codes on ``computer``; return one status line per code.
+def ensure_codes(computer, specs: dict | None = None) -> list[str]:
+    """Create the codes of ``specs`` (default :func:`code_specs`: ``pw``, ``gap_fit`` and ``lmp`` of this machine) on
+    ``computer``; return one status line per code.
 
     An existing code whose executable or environment differs (e.g. a new virtual environment) is relabelled
     ``<label>-stale-<pk>`` and replaced, so labels always point at working executables.
@@ -165,7 +166,7 @@ def ensure_codes(computer) -> list[str]:
     from aiida.orm import InstalledCode, load_code
 
     lines = []
-    for label, spec in code_specs().items():
+    for label, spec in (code_specs() if specs is None else specs).items():
         try:
             code = load_code(f'{label}@{computer.label}')
         except NotExistent:

@@ -29,10 +29,10 @@ CUTOFFS_RY = {
 }
 
 
-def missing_debian_packages() -> list[str]:
-    """Names of the Debian packages of ``DEBIAN_PACKAGES`` that are not installed."""
+def missing_debian_packages(packages=DEBIAN_PACKAGES) -> list[str]:
+    """Names of the Debian ``packages`` (default ``DEBIAN_PACKAGES``) that are not installed."""
     missing = []
-    for package in DEBIAN_PACKAGES:
+    for package in packages:
         result = subprocess.run(
             ['dpkg-query', '-W', '-f=${Status}', package], capture_output=True, text=True, check=False
         )
@@ -55,10 +55,15 @@ def ensure_debian_packages() -> str:
         return 'Debian packages present: ' + ', '.join(DEBIAN_PACKAGES)
     if os.geteuid() != 0:
         raise RuntimeError(f'missing Debian packages; run: sudo apt-get install -y {" ".join(missing)}')
+    apt_install(missing)
+    return 'installed Debian packages: ' + ', '.join(missing)
+
+
+def apt_install(packages: list[str]) -> None:
+    """``apt-get update`` then ``apt-get install`` ``packages`` (as root)."""
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     subprocess.run(['apt-get', 'update', '-qq'], check=True, env=env)
-    subprocess.run(['apt-get', 'install', '-y', '-qq', *missing], check=True, env=env)
-    return 'installed Debian packages: ' + ', '.join(missing)
+    subprocess.run(['apt-get', 'install', '-y', '-qq', *packages], check=True, env=env)
 
 
 def without_generation_date(upf: str) -> str:
