@@ -37,7 +37,8 @@ def validate_inputs(inputs, _):
     if declared is not None and set(training_set.species) - set(declared):
         extra = sorted(set(training_set.species) - set(declared))
         return f'the training set contains {extra}, which the hyperparameters (species={declared}) do not cover'
-    memory_kb = inputs['metadata']['options'].get('max_memory_kb') or inputs['code'].computer.get_default_memory_per_machine()
+    options = inputs.get('metadata', {}).get('options', {})  # absent while a builder namespace is being filled
+    memory_kb = options.get('max_memory_kb') or inputs['code'].computer.get_default_memory_per_machine()
     if memory_kb:
         needed = estimate_fit_memory_bytes(
             hyperparameters, training_set.num_structures, training_set.base.attributes.get('num_atoms'),
@@ -76,6 +77,11 @@ class GapFitCalculation(CalcJob):
             'reference_energies', valid_type=orm.Dict, required=False,
             help='Isolated-atom energy per element, eV (IsolatedAtomEnergiesWorkChain), subtracted before the fit '
             '(gap_fit e0); without it gap_fit subtracts one average energy per atom (e0_method).',
+        )
+        spec.input(
+            'seed', valid_type=orm.Int, default=lambda: orm.Int(1),
+            help='gap_fit rnd_seed (random choices of the fit): without it gap_fit seeds from the clock and two fits of '
+            'the same data differ by about 1e-5 eV/atom.',
         )
         spec.inputs.validator = validate_inputs
         spec.inputs['metadata']['options']['resources'].default = {'num_machines': 1, 'num_mpiprocs_per_machine': 1}
@@ -116,7 +122,7 @@ class GapFitCalculation(CalcJob):
         codeinfo.cmdline_params = gap_fit_arguments(
             hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE, pairs,
             e0=self.inputs.reference_energies.get_dict() if 'reference_energies' in self.inputs else None,
-        )
+        ) + [f'rnd_seed={self.inputs.seed.value}']
         codeinfo.stdout_name = self.metadata.options.output_filename
         codeinfo.join_files = True  # SYSTEM ABORT messages go to stderr
 

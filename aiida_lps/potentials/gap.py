@@ -17,6 +17,8 @@ __all__ = (
     'DEFAULT_HYPERPARAMETERS',
     'GAP_PRESETS',
     'merge_hyperparameters',
+    'fewer_sparse_points',
+    'many_body_sparse_points',
     'gap_fit_arguments',
     'reference_energy_argument',
     'two_body_pairs',
@@ -51,6 +53,9 @@ DEFAULT_HYPERPARAMETERS = {
     'sparse_jitter': 1.0e-8,
     'species': None,
 }
+
+#: Descriptors whose sparse points (one set per species) set gap_fit's memory.
+MANY_BODY_DESCRIPTORS = ('soap', 'soap_turbo')
 
 #: Hyperparameter overrides by protocol: ``precise`` is thesis Table 1; ``fast`` is for tests and demonstrations
 #: on cells of tens of atoms (fits in seconds, errors several times larger).
@@ -230,8 +235,27 @@ def estimate_fit_memory_bytes(hyperparameters: dict, n_structures: int, n_atoms:
     n_sparse = 0
     if hyperparameters.get('two_body'):
         n_sparse += hyperparameters['two_body']['n_sparse'] * n_species * (n_species + 1) // 2
-    for key in ('soap', 'soap_turbo'):
+    for key in MANY_BODY_DESCRIPTORS:
         if hyperparameters.get(key):
             n_sparse += hyperparameters[key]['n_sparse'] * n_species
     working_copies = 3
     return int(8 * n_sparse * n_targets * working_copies)
+
+
+def fewer_sparse_points(overrides: dict | None, factor: float) -> dict:
+    """Hyperparameter ``overrides`` with the sparse points of every many-body descriptor (``soap``, ``soap_turbo``)
+    multiplied by ``factor`` (rounded down, at least 1 per species); the 2-body term is kept.
+
+    gap_fit's memory grows linearly with the sparse points (``estimate_fit_memory_bytes``), and SOAP's thousands
+    dominate the 2-body term's tens. Nothing changes when the fit has no many-body descriptor.
+    """
+    reduced = copy.deepcopy(overrides or {})
+    for key, n_sparse in many_body_sparse_points(overrides).items():
+        reduced[key] = {**reduced.get(key, {}), 'n_sparse': max(1, int(n_sparse * factor))}
+    return reduced
+
+
+def many_body_sparse_points(overrides: dict | None) -> dict:
+    """``n_sparse`` (per species) of each many-body descriptor that hyperparameter ``overrides`` give a fit."""
+    merged = merge_hyperparameters(overrides)
+    return {key: merged[key]['n_sparse'] for key in MANY_BODY_DESCRIPTORS if merged[key]}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'quip_pair_commands', 'snap_pair_commands', 'pod_pair_commands',
-           'md_input_script')
+__all__ = ('MD_DEFAULTS', 'validate_md_parameters', 'with_shorter_timestep', 'quip_pair_commands',
+           'snap_pair_commands', 'pod_pair_commands', 'md_input_script')
 
 MD_DEFAULTS = {
     'timestep_fs': 2.0,
@@ -20,6 +20,8 @@ MD_DEFAULTS = {
     'dump_every': 10,
     'stages': [],
 }
+#: Nose-Hoover damping of a stage without ``damping_fs``, in time steps.
+DAMPING_TIMESTEPS = 100
 STAGE_KEYS = {'ensemble', 'steps', 'temperature_K', 'final_temperature_K', 'damping_fs', 'dump', 'end_at_mean_energy'}
 
 
@@ -46,6 +48,28 @@ def validate_md_parameters(parameters: dict) -> str | None:
         if stage.get('end_at_mean_energy') and (stage['ensemble'] != 'nvt' or int(stage['steps']) < 2):
             return f'stage {index}: end_at_mean_energy needs an nvt stage of at least 2 steps'
     return None
+
+
+def with_shorter_timestep(parameters: dict, factor: float) -> dict:
+    """MD ``parameters`` with the time step (fs) multiplied by ``factor`` (below 1) and the same run in ps.
+
+    Every stage's ``steps`` and the ``thermo_every``/``dump_every`` strides are divided by ``factor`` (rounded), so
+    stages last as long and frames are dumped at the same times; an NVT stage without ``damping_fs`` is given the
+    damping it had (``DAMPING_TIMESTEPS`` old time steps, fs).
+    """
+    merged = {**MD_DEFAULTS, **parameters}
+
+    def steps(count: int) -> int:
+        return max(1, round(int(count) / factor))
+
+    stages = []
+    for stage in merged['stages']:
+        stage = {**stage, 'steps': steps(stage['steps'])}
+        if stage['ensemble'] == 'nvt':
+            stage.setdefault('damping_fs', DAMPING_TIMESTEPS * merged['timestep_fs'])
+        stages.append(stage)
+    return {**parameters, 'timestep_fs': merged['timestep_fs'] * factor, 'thermo_every': steps(merged['thermo_every']),
+            'dump_every': steps(merged['dump_every']), 'stages': stages}
 
 
 def quip_pair_commands(potential_file: str, potential_label: str, atomic_numbers: Sequence[int]) -> list[str]:
@@ -108,7 +132,7 @@ def md_input_script(parameters: dict, data_file: str, pair_commands: Sequence[st
             lines.append('undump traj')
             dumping = False
         if stage['ensemble'] == 'nvt':
-            damping_ps = stage.get('damping_fs', 100 * merged['timestep_fs']) / 1000.0
+            damping_ps = stage.get('damping_fs', DAMPING_TIMESTEPS * merged['timestep_fs']) / 1000.0
             start = stage['temperature_K']
             end = stage.get('final_temperature_K', start)
             lines.append(f'fix stage{index} all nvt temp {start} {end} {damping_ps}')
