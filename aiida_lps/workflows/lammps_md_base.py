@@ -1,0 +1,67 @@
+"""``LammpsMdBaseWorkChain`` (``lps.lammps_md_base``): a ``LammpsMdCalculation`` restarted when it can be fixed.
+
+- lost atoms (410): the run again from the start with the time step halved and as many more steps, so stages last
+  as long in ps and frames are dumped at the same times; at most twice (``defaults``), then exit 410.
+- out of wall time (scheduler 120, or the log cut short, 321): ``LammpsMdCalculation`` writes no restart file and
+  retrieves no velocities, so there is no frame to continue from: exit 311 names the wall time to raise.
+- anything else: exit 310 with the calculation's exit status and message.
+
+Resources and wall time go in ``lammps.metadata.options``, as for the calculation itself.
+"""
+from __future__ import annotations
+
+from aiida.engine import ProcessHandlerReport, process_handler
+
+from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+from aiida_lps.potentials.lammps_input import MD_DEFAULTS, with_shorter_timestep
+from aiida_lps.workflows.restart import LpsRestartWorkChain
+
+__all__ = ('LammpsMdBaseWorkChain',)
+
+class LammpsMdBaseWorkChain(LpsRestartWorkChain):
+    """Molecular dynamics in LAMMPS that survives a too-large time step; see the module docstring."""
+
+    _process_class = LammpsMdCalculation
+    _namespace = 'lammps'
+
+    #: ``timestep_factor``: multiplies the time step after lost atoms; ``max_timestep_reductions``: at most this many.
+    defaults = {'timestep_factor': 0.5, 'max_timestep_reductions': 2}
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.exit_code(311, 'ERROR_OUT_OF_WALLTIME',
+                       message='LammpsMdCalculation<{pk}> stopped before the end of its run ({reason}) and writes no '
+                       'restart file to continue from: raise lammps.metadata.options.max_wallclock_seconds '
+                       '(was {walltime}) or run fewer steps')
+        spec.exit_code(410, 'ERROR_LOST_ATOMS',
+                       message='LammpsMdCalculation<{pk}> lost atoms even with the time step reduced to {timestep_fs:g} '
+                       'fs: {message}')
+
+    def setup(self):
+        super().setup()
+        self.ctx.timestep_reductions = 0
+
+    @process_handler(priority=500, exit_codes=LammpsMdCalculation.exit_codes.ERROR_LOST_ATOMS)
+    def handle_lost_atoms(self, node):
+        """Run again with the time step times ``timestep_factor`` (same duration in ps), or stop after the last try."""
+        parameters = node.inputs.parameters.get_dict()
+        timestep_fs = {**MD_DEFAULTS, **parameters}['timestep_fs']
+        if self.ctx.timestep_reductions >= self.defaults['max_timestep_reductions']:
+            return ProcessHandlerReport(True, self.exit_codes.ERROR_LOST_ATOMS.format(
+                pk=node.pk, timestep_fs=timestep_fs, message=node.exit_message))
+        shorter = with_shorter_timestep(parameters, self.defaults['timestep_factor'])
+        self.ctx.inputs.parameters = shorter
+        self.ctx.timestep_reductions += 1
+        self.report(f'LammpsMdCalculation<{node.pk}> lost atoms at a {timestep_fs:g} fs time step: '
+                    f'running again at {shorter["timestep_fs"]:g} fs (reduction {self.ctx.timestep_reductions} of '
+                    f'{self.defaults["max_timestep_reductions"]})')
+        return ProcessHandlerReport(True)
+
+    @process_handler(priority=400, exit_codes=[LammpsMdCalculation.exit_codes.ERROR_SCHEDULER_OUT_OF_WALLTIME,
+                                               LammpsMdCalculation.exit_codes.ERROR_INCOMPLETE_RUN])
+    def handle_out_of_walltime(self, node):
+        """No restart data: stop and say which wall time to raise."""
+        walltime = node.get_option('max_wallclock_seconds')
+        return ProcessHandlerReport(True, self.exit_codes.ERROR_OUT_OF_WALLTIME.format(
+            pk=node.pk, reason=node.exit_message, walltime=f'{walltime} s' if walltime else 'not set'))

@@ -1,0 +1,48 @@
+"""``LpsRestartWorkChain``: what aiida-lps's restart work chains share on top of aiida-core's ``BaseRestartWorkChain``.
+
+A subclass names its CalcJob (``_process_class``), the namespace its inputs are exposed in (``_namespace``) and adds
+``@process_handler`` methods for the failures it can fix, each with a priority above 0 and ``do_break``. A failure
+none of them fixes ends the work chain with exit 310 and the calculation's own status and message, instead of
+aiida-core's generic 402.
+"""
+from __future__ import annotations
+
+from aiida.common import AttributeDict
+from aiida.engine import BaseRestartWorkChain, ProcessHandlerReport, process_handler, while_
+
+__all__ = ('LpsRestartWorkChain',)
+
+
+class LpsRestartWorkChain(BaseRestartWorkChain):
+    """Run ``_process_class`` with the inputs of namespace ``_namespace`` until it succeeds or cannot be fixed."""
+
+    _namespace: str
+
+    @classmethod
+    def define(cls, spec):
+        super().define(spec)
+        spec.expose_inputs(cls._process_class, namespace=cls._namespace)
+        spec.expose_outputs(cls._process_class)
+        spec.outline(
+            cls.setup,
+            while_(cls.should_run_process)(
+                cls.run_process,
+                cls.inspect_process,
+            ),
+            cls.results,
+        )
+        spec.exit_code(310, 'ERROR_CALCULATION_FAILED',
+                       message='{process}<{pk}> failed with exit status {status}: {message}')
+
+    def setup(self):
+        """The calculation's inputs, which handlers change between iterations, go to ``ctx.inputs``."""
+        super().setup()
+        self.ctx.inputs = AttributeDict(self.exposed_inputs(self._process_class, self._namespace))
+
+    @process_handler(priority=0)
+    def handle_unrecoverable_failure(self, node):
+        """A failure no other handler fixed: stop with the calculation's exit status and message."""
+        if not node.is_failed:
+            return None
+        return ProcessHandlerReport(True, self.exit_codes.ERROR_CALCULATION_FAILED.format(
+            process=self.ctx.process_name, pk=node.pk, status=node.exit_status, message=node.exit_message))
