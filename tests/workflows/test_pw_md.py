@@ -1,0 +1,126 @@
+"""PwMdWorkChain with the real pw.x on 3-atom Li2S at the ``fast`` labels: NVE energy conservation, the outputs of the
+LAMMPS path analysed by the same calcfunction, wall-time continuation without gap or repeated frame, refusals."""
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from ase.data import atomic_masses, atomic_numbers
+from li2s_cells import FIXED_OCCUPATIONS, li2s
+
+from aiida_lps.analysis.diffusion import fit_diffusivity
+from aiida_lps.analysis.msd import tracer_msd
+from aiida_lps.calculations.functions.conductivity_at_temperature import conductivity_at_temperature
+from aiida_lps.calculations.pw_md import PwMdCalculation
+from aiida_lps.workflows.pw_md import PwMdWorkChain
+
+TEMPERATURE_K = 600.0
+#: |E_kin + E_tot| span over an NVE run, eV per atom; measured 0.02 meV/atom over 16 steps of 1 fs.
+NVE_TOLERANCE_EV_PER_ATOM = 1e-3
+
+
+def md_builder(code, structure=None, **overrides):
+    """The ``fast`` protocol on rattled Li2S (closed shell: fixed occupations), seed 7."""
+    return PwMdWorkChain.get_builder_from_protocol(
+        code, structure or li2s(1), TEMPERATURE_K, protocol='fast',
+        overrides={'labelling_overrides': FIXED_OCCUPATIONS, 'seed': 7, **overrides})
+
+
+def joined_conserved_energy(thermo):
+    """E_kin + E_tot of the production steps, eV."""
+    stage = thermo.get_array('stage')
+    return thermo.get_array('TotEng')[stage == stage.max()]
+
+
+@pytest.mark.requires_codes
+def test_md_conserves_energy_and_gives_the_lammps_outputs(aiida_profile, lps_code, pseudo_family):
+    """4 Andersen + 16 NVE steps of 1 fs, one pw.x run per stage."""
+    results, node = run_get_node(md_builder(lps_code('pw')))
+    assert node.is_finished_ok, node.exit_message
+    runs = sorted((c for c in node.called if isinstance(c, orm.CalcJobNode)), key=lambda c: c.ctime)
+    assert [run.inputs.parameters['IONS']['ion_temperature'] for run in runs] == ['andersen', 'not_controlled']
+    assert all(run.inputs.parameters['IONS']['wfc_extrapolation'] == 'second_order' for run in runs)
+    assert runs[0].inputs.parameters['CONTROL']['dt'] == pytest.approx(1.0 / 0.0483776865, rel=1e-6)
+
+    trajectory, thermo = results['trajectory'], results['thermo']
+    assert isinstance(trajectory, orm.TrajectoryData) and trajectory.numsteps == 16
+    assert list(trajectory.symbols) == ['S', 'Li', 'Li']
+    np.testing.assert_array_equal(trajectory.get_stepids(), np.arange(4, 20))
+    np.testing.assert_allclose(trajectory.get_times(), np.arange(4, 20) * 1e-3)
+    np.testing.assert_array_equal(thermo.get_array('stage'), [0] * 4 + [1] * 16)
+    # the production run started where the equilibration's Verlet step would have gone: its first frame is
+    # the equilibration run's frame 5 (index 4), which that run computed and did not keep
+    equilibration_frames = runs[0].outputs.output_trajectory.get_positions()
+    np.testing.assert_allclose(trajectory.get_positions()[0], equilibration_frames[4], atol=1e-8)
+    # starting velocities: Maxwell-Boltzmann at exactly 600 K (pw.x's temperature, 3n - 3 degrees of freedom)
+    assert thermo.get_array('Temp')[0] == pytest.approx(TEMPERATURE_K, rel=1e-4)
+
+    # NVE: E_kin + E_tot conserved; it is E_kin + the SCF energy of each frame
+    conserved = joined_conserved_energy(thermo)
+    assert np.ptp(conserved) / 3 < NVE_TOLERANCE_EV_PER_ATOM, np.ptp(conserved)
+    np.testing.assert_allclose(thermo.get_array('TotEng'), thermo.get_array('KinEng') + thermo.get_array('PotEng'),
+                               atol=1e-4)
+    # the kinetic energy is the one of the central-difference velocities of the stored positions (no unit slip)
+    positions = trajectory.get_positions()
+    velocities = (positions[2:] - positions[:-2]) / (2 * 1e-3)  # Angstrom/ps
+    masses = np.array([atomic_masses[atomic_numbers[symbol]] for symbol in trajectory.symbols])
+    kinetic_eV = 0.5 * np.einsum('i,fij->f', masses, velocities**2) * 1.0364269e-4
+    np.testing.assert_allclose(kinetic_eV, thermo.get_array('KinEng')[5:-1], rtol=2e-3)
+
+    # the conductivity calcfunction of ArrheniusWorkChain reads these outputs as it reads LAMMPS's
+    summary = conductivity_at_temperature(
+        temperature_K=orm.Float(TEMPERATURE_K), mobile_species=orm.Str('Li'), charge=orm.Float(1.0),
+        max_temperature_deviation=orm.Float(10.0), fit_start_ps=orm.Float(0.002), fit_end_ps=orm.Float(0.008),
+        trajectory_li2s=trajectory, thermo_li2s=thermo).get_dict()
+    symbols = np.array(trajectory.symbols)
+    fit = fit_diffusivity(tracer_msd(positions, np.flatnonzero(symbols == 'Li'), np.flatnonzero(symbols != 'Li'),
+                                     masses).sum(axis=-1), 0.001, fit_start_ps=0.002, fit_end_ps=0.008)
+    assert summary['diffusivity_A2_per_ps'] == pytest.approx(fit.diffusivity_A2_per_ps, rel=1e-10)
+    assert summary['production_temperature_K'] == pytest.approx(thermo.get_array('Temp')[4:].mean())
+    np.testing.assert_allclose(results['msd'].get_array('lag_ps'), np.arange(16) * 1e-3, atol=1e-12)
+
+
+@pytest.mark.requires_codes
+def test_a_run_stopped_at_its_wall_time_continues_from_its_last_step(aiida_profile, lps_code, pseudo_family):
+    """NVE only, 24 steps; pw.x stops at 95 % of 8 s (about 5-10 steps here) and the next run continues."""
+    builder = md_builder(lps_code('pw'), equilibration_steps=0, production_steps=24, max_wallclock_seconds=8)
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    runs = sorted((c for c in node.called if isinstance(c, orm.CalcJobNode)), key=lambda c: c.ctime)
+    assert len(runs) >= 2
+    assert runs[0].exit_status == PwMdCalculation.exit_codes.ERROR_OUT_OF_WALLTIME.status
+    reports = '\n'.join(log.message for log in orm.Log.collection.get_logs_for(node))
+    assert 'reached its wall time after' in reports
+
+    trajectory, thermo = results['trajectory'], results['thermo']
+    np.testing.assert_array_equal(trajectory.get_stepids(), np.arange(24))  # no gap, no repeat
+    positions = trajectory.get_positions()
+    # no repeated frame and no jump: Verlet's second differences (accelerations) stay smooth across the joins
+    assert np.all(np.abs(np.diff(positions, axis=0)).max(axis=(1, 2)) > 1e-4)
+    first = runs[0].outputs.output_trajectory.get_positions()
+    kept = len(first) - 2
+    np.testing.assert_allclose(positions[:kept], first[:kept], atol=1e-10)
+    acceleration = positions[2:] - 2 * positions[1:-1] + positions[:-2]
+    assert np.abs(np.diff(acceleration, axis=0)).max() < 5 * np.abs(np.diff(acceleration[:kept - 2], axis=0)).max()
+    # energy is conserved across the joins as within one run
+    assert np.ptp(joined_conserved_energy(thermo)) / 3 < NVE_TOLERANCE_EV_PER_ATOM
+
+
+def test_md_without_velocities_is_refused(aiida_profile, lps_code, pseudo_family):
+    builder = md_builder(lps_code('pw'))
+    del builder.md.seed
+    with pytest.raises(ValueError, match=r'no starting velocities: give `md.seed`'):
+        run_get_node(builder)
+
+
+def test_a_time_step_above_the_li_bound_is_refused(aiida_profile, lps_code, pseudo_family):
+    with pytest.raises(ValueError, match=r'a time step of 2.5 fs is above the 2.0 fs bound for cells with Li'):
+        run_get_node(md_builder(lps_code('pw'), timestep_fs=2.5))
+
+
+def test_velocities_of_the_wrong_shape_are_refused(aiida_profile, lps_code, pseudo_family):
+    builder = md_builder(lps_code('pw'))
+    velocities = orm.ArrayData()
+    velocities.set_array('velocities', np.zeros((2, 3)))
+    builder.velocities = velocities
+    with pytest.raises(ValueError, match=r'`velocities` has shape \(2, 3\), the structure has 3 sites'):
+        run_get_node(builder)
