@@ -144,3 +144,70 @@ def training_run(aiida_profile, tmp_path_factory):
     assert node.exit_status in (0, IterativeTrainingWorkChain.exit_codes.WARNING_TRAINING_NOT_CONVERGED.status), \
         node.exit_message
     return node
+
+
+@pytest.fixture
+def generate_workchain(aiida_profile):
+    """Factory: the work chain of ``entry_point`` instantiated (inputs validated, node stored) but not run, so that
+    its outline steps and process handlers can be called one at a time."""
+    from aiida.engine.utils import instantiate_process
+    from aiida.manage import get_manager
+    from aiida.plugins import WorkflowFactory
+
+    def factory(entry_point: str, inputs: dict):
+        return instantiate_process(get_manager().get_runner(), WorkflowFactory(entry_point), **inputs)
+
+    return factory
+
+
+@pytest.fixture
+def generate_calc_job_node(aiida_localhost):
+    """Factory: a stored, finished ``CalcJobNode`` of the calculation ``entry_point`` that ran no code.
+
+    :param exit_code: the ``ExitCode`` it finished with (its message formatted); None for success.
+    :param inputs: nodes linked as its inputs, by link label.
+    :param outputs: nodes linked as its outputs, by link label.
+    :param options: its ``metadata.options``, e.g. ``{'max_wallclock_seconds': 3600}`` (s).
+    """
+    from aiida import orm
+    from aiida.common.links import LinkType
+    from aiida.plugins import CalculationFactory
+    from plumpy import ProcessState
+
+    def factory(entry_point: str, exit_code=None, inputs: dict | None = None, outputs: dict | None = None,
+                options: dict | None = None):
+        node = orm.CalcJobNode(computer=aiida_localhost,
+                               process_type=CalculationFactory(entry_point).build_process_type())
+        for name, value in (options or {}).items():
+            node.set_option(name, value)
+        for label, input_node in (inputs or {}).items():
+            node.base.links.add_incoming(input_node.store(), LinkType.INPUT_CALC, label)
+        node.set_process_state(ProcessState.FINISHED)
+        node.set_exit_status(exit_code.status if exit_code else 0)
+        node.set_exit_message(exit_code.message if exit_code else None)
+        node.store()
+        for label, output in (outputs or {}).items():
+            output.base.links.add_incoming(node, LinkType.CREATE, label)
+            output.store()
+        return node
+
+    return factory
+
+
+@pytest.fixture
+def generate_restart_workchain(generate_workchain, generate_calc_job_node):
+    """Factory: a ``BaseRestartWorkChain`` of ``entry_point`` with ``process_inputs``, after ``setup``, whose first
+    child is a fake finished calculation (keyword arguments of ``generate_calc_job_node``), ready for
+    ``inspect_process`` or one handler."""
+    from aiida.plugins.entry_point import get_entry_point_from_class
+
+    def factory(entry_point: str, process_inputs: dict, **child):
+        process = generate_workchain(entry_point, process_inputs)
+        process.setup()
+        calculation = process.process_class
+        _, calculation_entry_point = get_entry_point_from_class(calculation.__module__, calculation.__name__)
+        process.ctx.children = [generate_calc_job_node(calculation_entry_point.name, **child)]
+        process.ctx.iteration = 1
+        return process
+
+    return factory
