@@ -23,9 +23,9 @@ class GapFitBaseWorkChain(LpsRestartWorkChain):
     _process_class = GapFitCalculation
     _namespace = 'gap_fit'
 
-    #: ``sparse_factor``: multiplies the many-body ``n_sparse`` after running out of memory;
-    #: ``max_sparse_reductions``: at most this many.
-    defaults = {'sparse_factor': 0.5, 'max_sparse_reductions': 2}
+    #: ``sparse_factor``: multiplies the many-body ``n_sparse`` after running out of memory, at most
+    #: ``max_reductions`` times.
+    defaults = {**LpsRestartWorkChain.defaults, 'sparse_factor': 0.5}
 
     @classmethod
     def define(cls, spec):
@@ -34,23 +34,15 @@ class GapFitBaseWorkChain(LpsRestartWorkChain):
                        message='GapFitCalculation<{pk}> ran out of memory with n_sparse {n_sparse}: reduce the '
                        'training set or give gap_fit a machine with more memory')
 
-    def setup(self):
-        super().setup()
-        self.ctx.sparse_reductions = 0
-
     @process_handler(priority=500, exit_codes=[GapFitCalculation.exit_codes.ERROR_OUT_OF_MEMORY,
                                                GapFitCalculation.exit_codes.ERROR_SCHEDULER_OUT_OF_MEMORY])
     def handle_out_of_memory(self, node):
         """Fit again with ``sparse_factor`` times the many-body sparse points, or stop after the last try."""
         overrides = node.inputs.parameters.get_dict() if 'parameters' in node.inputs else {}
         before = many_body_sparse_points(overrides)
-        if not before or self.ctx.sparse_reductions >= self.defaults['max_sparse_reductions']:
+        if not before or not self.can_reduce():
             return ProcessHandlerReport(True, self.exit_codes.ERROR_OUT_OF_MEMORY.format(
                 pk=node.pk, n_sparse=before or 'of the 2-body term only'))
         reduced = fewer_sparse_points(overrides, self.defaults['sparse_factor'])
-        self.ctx.inputs.parameters = reduced
-        self.ctx.sparse_reductions += 1
-        self.report(f'GapFitCalculation<{node.pk}> ran out of memory: n_sparse {before} -> '
-                    f'{many_body_sparse_points(reduced)} (reduction {self.ctx.sparse_reductions} of '
-                    f'{self.defaults["max_sparse_reductions"]})')
-        return ProcessHandlerReport(True)
+        return self.rerun_with_parameters(
+            node, reduced, f'ran out of memory: n_sparse {before} -> {many_body_sparse_points(reduced)}')

@@ -18,14 +18,15 @@ from aiida_lps.workflows.restart import LpsRestartWorkChain
 
 __all__ = ('LammpsMdBaseWorkChain',)
 
+
 class LammpsMdBaseWorkChain(LpsRestartWorkChain):
     """Molecular dynamics in LAMMPS that survives a too-large time step; see the module docstring."""
 
     _process_class = LammpsMdCalculation
     _namespace = 'lammps'
 
-    #: ``timestep_factor``: multiplies the time step after lost atoms; ``max_timestep_reductions``: at most this many.
-    defaults = {'timestep_factor': 0.5, 'max_timestep_reductions': 2}
+    #: ``timestep_factor``: multiplies the time step after lost atoms, at most ``max_reductions`` times.
+    defaults = {**LpsRestartWorkChain.defaults, 'timestep_factor': 0.5}
 
     @classmethod
     def define(cls, spec):
@@ -35,28 +36,20 @@ class LammpsMdBaseWorkChain(LpsRestartWorkChain):
                        'restart file to continue from: raise lammps.metadata.options.max_wallclock_seconds '
                        '(was {walltime}) or run fewer steps')
         spec.exit_code(410, 'ERROR_LOST_ATOMS',
-                       message='LammpsMdCalculation<{pk}> lost atoms even with the time step reduced to {timestep_fs:g} '
-                       'fs: {message}')
-
-    def setup(self):
-        super().setup()
-        self.ctx.timestep_reductions = 0
+                       message='LammpsMdCalculation<{pk}> lost atoms even with the time step reduced to '
+                       '{timestep_fs:g} fs: {message}')
 
     @process_handler(priority=500, exit_codes=LammpsMdCalculation.exit_codes.ERROR_LOST_ATOMS)
     def handle_lost_atoms(self, node):
         """Run again with the time step times ``timestep_factor`` (same duration in ps), or stop after the last try."""
         parameters = node.inputs.parameters.get_dict()
         timestep_fs = {**MD_DEFAULTS, **parameters}['timestep_fs']
-        if self.ctx.timestep_reductions >= self.defaults['max_timestep_reductions']:
+        if not self.can_reduce():
             return ProcessHandlerReport(True, self.exit_codes.ERROR_LOST_ATOMS.format(
                 pk=node.pk, timestep_fs=timestep_fs, message=node.exit_message))
         shorter = with_shorter_timestep(parameters, self.defaults['timestep_factor'])
-        self.ctx.inputs.parameters = shorter
-        self.ctx.timestep_reductions += 1
-        self.report(f'LammpsMdCalculation<{node.pk}> lost atoms at a {timestep_fs:g} fs time step: '
-                    f'running again at {shorter["timestep_fs"]:g} fs (reduction {self.ctx.timestep_reductions} of '
-                    f'{self.defaults["max_timestep_reductions"]})')
-        return ProcessHandlerReport(True)
+        change = f'lost atoms at a {timestep_fs:g} fs time step: running again at {shorter["timestep_fs"]:g} fs'
+        return self.rerun_with_parameters(node, shorter, change)
 
     @process_handler(priority=400, exit_codes=[LammpsMdCalculation.exit_codes.ERROR_SCHEDULER_OUT_OF_WALLTIME,
                                                LammpsMdCalculation.exit_codes.ERROR_INCOMPLETE_RUN])

@@ -38,7 +38,7 @@ def test_out_of_memory_refits_with_half_the_soap_sparse_points(fit_workchain, ex
     parameters = process.ctx.inputs.parameters
     assert parameters['soap'] == {**GAP_PRESETS['fast']['soap'], 'n_sparse': 50}
     assert parameters['two_body'] == GAP_PRESETS['fast']['two_body']  # the 2-body term is kept
-    assert process.ctx.sparse_reductions == 1
+    assert process.ctx.reductions == 1
     reports = [log.message for log in orm.Log.collection.get_logs_for(process.node)]
     assert any("ran out of memory: n_sparse {'soap': 100} -> {'soap': 50} (reduction 1 of 2)" in report
                for report in reports)
@@ -52,7 +52,7 @@ def test_out_of_memory_with_default_hyperparameters_halves_the_thesis_2000(fit_w
 
 def test_out_of_memory_after_the_last_reduction_stops_with_311(fit_workchain):
     process = fit_workchain(EXIT_CODES.ERROR_OUT_OF_MEMORY, {'soap': {'n_sparse': 500}})
-    process.ctx.sparse_reductions = GapFitBaseWorkChain.defaults['max_sparse_reductions']
+    process.ctx.reductions = GapFitBaseWorkChain.defaults['max_reductions']
     exit_code = process.inspect_process()
     assert exit_code.status == OUT_OF_MEMORY
     assert "n_sparse {'soap': 500}" in exit_code.message
@@ -75,7 +75,8 @@ def test_other_failures_stop_with_the_calculation_message(fit_workchain):
 @pytest.mark.requires_codes
 def test_tiny_fit_through_the_work_chain(aiida_profile, lps_code, morse_labelled_frames):
     builder = GapFitBaseWorkChain.get_builder()
-    builder.gap_fit = {'code': lps_code('gap_fit'), 'training_set': TrainingSetData.from_atoms(morse_labelled_frames(12)),
+    training_set = TrainingSetData.from_atoms(morse_labelled_frames(12))
+    builder.gap_fit = {'code': lps_code('gap_fit'), 'training_set': training_set,
                        'parameters': orm.Dict(GAP_PRESETS['fast'])}
     results, node = run_get_node(builder)
     assert node.is_finished_ok, node.exit_message

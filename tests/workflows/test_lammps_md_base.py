@@ -56,13 +56,13 @@ def test_lost_atoms_restart_with_half_the_time_step_and_the_same_run_in_ps(md_wo
     assert (parameters['thermo_every'], parameters['dump_every']) == (10, 20)  # same times in ps
     assert parameters['stages'][0]['damping_fs'] == 200.0  # the NVT damping it had, 100 steps of 2 fs
     assert parameters['initial_temperature_K'] == 600 and parameters['seed'] == 1
-    assert process.ctx.timestep_reductions == 1
+    assert process.ctx.reductions == 1
 
 
 def test_lost_atoms_after_the_last_reduction_stop_with_410(md_workchain):
     shortest = {**PARAMETERS, 'timestep_fs': 0.5}
     process = md_workchain(EXIT_CODES.ERROR_LOST_ATOMS.format(message='Lost atoms: original 8 current 2'), shortest)
-    process.ctx.timestep_reductions = LammpsMdBaseWorkChain.defaults['max_timestep_reductions']
+    process.ctx.reductions = LammpsMdBaseWorkChain.defaults['max_reductions']
     exit_code = process.inspect_process()
     assert exit_code.status == LammpsMdBaseWorkChain.exit_codes.ERROR_LOST_ATOMS.status
     assert 'lost atoms even with the time step reduced to 0.5 fs: atoms were lost (Lost atoms: original 8 current 2)' \
