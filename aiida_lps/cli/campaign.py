@@ -69,7 +69,8 @@ def _codes(pw_ranks: int) -> dict:
     return {label: orm.load_code(f'{label}-queued@{computer.label}') for label in ('pw', 'gap_fit', 'lmp')}
 
 
-def _import_pieces(folder: Path, state: dict) -> None:
+def import_pieces(folder: Path, state: dict) -> None:
+    """Import the archives of the pieces of ``state`` in order; nodes already in the profile are kept as they are."""
     from aiida.tools.archive import import_archive
 
     for piece in state['pieces']:
@@ -117,7 +118,7 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     load_profile(profile, allow_switch=True)
     folder.mkdir(parents=True, exist_ok=True)
     state = read_state(folder)
-    _import_pieces(folder, state)
+    import_pieces(folder, state)
     codes = _codes(pw_ranks)
     if state['pieces']:
         last = state['pieces'][-1]

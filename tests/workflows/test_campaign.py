@@ -1,0 +1,73 @@
+"""A campaign in pieces: a paused run, one incremental archive per piece, a resume in a fresh profile."""
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from aiida.tools.archive.abstract import get_format
+from click.testing import CliRunner
+
+from aiida_lps import query
+from aiida_lps.cli.campaign import handover, import_pieces, read_state, write_state
+from aiida_lps.workflows.training import IterativeTrainingWorkChain, resume_point
+
+MORE_PERTURBATIONS = {
+    'name': 'more',
+    'explorers': [{'type': 'perturb', 'count_per_structure': 1, 'rattle_A': 0.1, 'max_strain': 0.02}],
+    'selector': {'method': 'all'},
+    'max_generations': 3,
+    'patience': 3,
+}
+
+
+def _pw_uuids(training_set) -> set:
+    return {source.calculation.uuid for source in query.training_set_lineage(training_set).sources}
+
+
+def _hand_over(folder, uuid, profile_name):
+    state = read_state(folder)
+    state['pieces'].append({'index': len(state['pieces']) + 1, 'uuid': uuid})
+    write_state(folder, state)
+    result = CliRunner().invoke(handover, [str(folder), '-p', profile_name])
+    assert result.exit_code == 0, result.output
+    return read_state(folder)['pieces'][-1]
+
+
+@pytest.mark.requires_codes
+def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
+    training_run, aiida_profile, aiida_config_factory, aiida_profile_factory, tmp_path
+):
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run, stages=[MORE_PERTURBATIONS])
+    builder.max_generations_per_run = orm.Int(1)
+    results, piece = run_get_node(builder)
+    assert piece.is_finished_ok, piece.exit_message
+    table = results['rmse_table'].get_dict()
+    assert table['paused'] == {'stage': 'more', 'after_generation': 2}
+    assert [row['generation'] for row in table['generations']] == [0, 1, 2]  # both runs' generations
+    pw_first, pw_both = _pw_uuids(training_run.outputs.training_set), _pw_uuids(results['training_set'])
+    assert pw_first < pw_both
+
+    folder = tmp_path / 'campaign'
+    folder.mkdir()
+    first = _hand_over(folder, training_run.uuid, aiida_profile.name)
+    second = _hand_over(folder, piece.uuid, aiida_profile.name)
+    assert second['paused'] == table['paused'] and second['n_pw'] == 1 and second['exit_status'] == 0
+    # each archive holds its own piece: the second only the nodes the first handed it, none of its pw.x runs
+    with get_format().open(folder / second['archive'], 'r') as reader:
+        archived = set(reader.querybuilder().append(orm.Node, project='uuid').all(flat=True))
+    assert training_run.outputs.training_set.uuid in archived
+    assert not pw_first & archived and pw_both - pw_first <= archived
+    assert first['n_pw'] >= 3  # isolated atoms, initial, validation and generation-1 labels
+    piece_uuid, first_set_uuid = piece.uuid, training_run.outputs.training_set.uuid
+
+    with aiida_config_factory(tmp_path / 'fresh') as config, aiida_profile_factory(config):
+        import_pieces(folder, read_state(folder))
+        count = orm.QueryBuilder().append(orm.Node).count()
+        import_pieces(folder, read_state(folder))  # importing again changes nothing
+        assert orm.QueryBuilder().append(orm.Node).count() == count
+        imported = orm.load_node(piece_uuid)
+        # the provenance is joined across the archives: every label traces back to its pw.x run
+        assert imported.inputs.training_set.uuid == first_set_uuid
+        assert _pw_uuids(imported.outputs.training_set) == pw_both
+        continuation = IterativeTrainingWorkChain.get_builder_continuation(imported)
+        rows = continuation.previous_rmse_table['generations']
+        assert resume_point(continuation.stages.get_list(), rows)[0] == 0  # resumes in stage `more` ...
+        assert len(resume_point(continuation.stages.get_list(), rows)[1]) == 2  # ... after its one generation
