@@ -33,8 +33,8 @@ class LammpsMdBaseWorkChain(LpsRestartWorkChain):
         super().define(spec)
         spec.exit_code(311, 'ERROR_OUT_OF_WALLTIME',
                        message='LammpsMdCalculation<{pk}> stopped before the end of its run ({reason}) and writes no '
-                       'restart file to continue from: raise lammps.metadata.options.max_wallclock_seconds '
-                       '(was {walltime}) or run fewer steps')
+                       'restart file to continue from: if its wall time ({walltime}) ended it, raise '
+                       'lammps.metadata.options.max_wallclock_seconds or run fewer steps')
         spec.exit_code(410, 'ERROR_LOST_ATOMS',
                        message='LammpsMdCalculation<{pk}> lost atoms even with the time step reduced to '
                        '{timestep_fs:g} fs: {message}')

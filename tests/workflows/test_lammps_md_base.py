@@ -75,7 +75,7 @@ def test_out_of_walltime_stops_with_311_naming_the_wall_time(md_workchain, exit_
     result = process.inspect_process()
     assert result.status == LammpsMdBaseWorkChain.exit_codes.ERROR_OUT_OF_WALLTIME.status
     assert exit_code.message in result.message
-    assert 'writes no restart file' in result.message and '(was 3600 s)' in result.message
+    assert 'writes no restart file' in result.message and 'wall time (3600 s)' in result.message
 
 
 def test_other_failures_stop_with_the_calculation_message(md_workchain):
