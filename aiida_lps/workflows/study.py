@@ -43,6 +43,8 @@ TRAINING_WARNINGS = (
 SECTIONS = ('crystal', 'seed', 'training', 'glass', 'conductivity', 'composition')
 #: The steps that run at the same time with the trained GAP.
 STEPS = ('glass', 'conductivity', 'composition')
+#: The codes whose CalcJobs take ``metadata.options`` from the study's ``options``.
+CODES = ('pw', 'gap_fit', 'lmp')
 
 
 def validate_parameters(parameters, _):
@@ -60,6 +62,14 @@ def validate_parameters(parameters, _):
     if message:
         return f'conductivity temperatures_K: {message}'
     return _sub_protocol_message(parameters)
+
+
+def validate_options(options, _):
+    """Options only for the study's codes."""
+    unknown = sorted(set(options or {}) - set(CODES))
+    if unknown:
+        return f'options for unknown codes {unknown}: give metadata.options per code, keyed by {list(CODES)}'
+    return None
 
 
 def training_stages(settings: dict) -> list:
@@ -156,6 +166,10 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
         spec.input('lammps_code', valid_type=orm.AbstractCode, help='LAMMPS with pair_style quip.')
         spec.input('parameters', valid_type=orm.Dict, validator=validate_parameters,
                    help='Sections crystal, seed, training, glass, conductivity, composition: see protocols/study.yaml.')
+        spec.input('options', valid_type=dict, non_db=True, default=dict, validator=validate_options,
+                   help='metadata.options per code, {"pw": {...}, "gap_fit": {...}, "lmp": {...}} (resources, '
+                        'max_wallclock_seconds in s, queue_name, account, ...), merged over each step\'s own; the '
+                        'MD runs inside the training take none yet (LammpsMdCalculation defaults).')
         spec.outline(
             cls.train,
             cls.inspect_training,
@@ -173,11 +187,15 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
 
     @classmethod
     def get_builder_from_protocol(cls, pw_code, gap_fit_code, lammps_code, protocol: str | None = None,
-                                  overrides: dict | None = None):
-        """Builder with the ``fast`` or ``precise`` protocol (``protocols/study.yaml``), ``overrides`` merged in."""
+                                  overrides: dict | None = None, options: dict | None = None):
+        """Builder with the ``fast`` or ``precise`` protocol (``protocols/study.yaml``), ``overrides`` merged in.
+
+        :param options: ``metadata.options`` per code (``pw``, ``gap_fit``, ``lmp``), e.g. a cluster's resources.
+        """
         builder = cls.get_builder()
         builder.pw_code, builder.gap_fit_code, builder.lammps_code = pw_code, gap_fit_code, lammps_code
         builder.parameters = orm.Dict(cls.get_protocol_inputs(protocol, overrides))
+        builder.options = options or {}
         return builder
 
     def _parameters(self, section: str):
@@ -185,6 +203,16 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
 
     def train(self):
         """DFT labels of perturbed copies of the crystal, then the iterative training."""
+        builder = self._training_builder()
+        builder.metadata.call_link_label = 'training'
+        future = self.submit(builder)
+        self.report(f'step 1/4 training: IterativeTrainingWorkChain<{future.pk}> on {self._parameters("crystal")} '
+                    f'({len(builder.initial_structures)} initial, {len(builder.validation_structures)} validation '
+                    f'structures)')
+        return ToContext(training=future)
+
+    def _training_builder(self):
+        """The training of the crystal (kept in ``ctx.crystal``), with the ``pw`` and ``gap_fit`` options."""
         settings, seed = self._parameters('training'), self._parameters('seed')
         crystal = orm.StructureData(ase=get_crystal(self._parameters('crystal')))
         self.ctx.crystal = crystal
@@ -198,11 +226,9 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
             protocol=settings['protocol'], overrides=overrides, initial_structures=initial,
             validation_structures=validation,
         )
-        builder.metadata.call_link_label = 'training'
-        future = self.submit(builder)
-        self.report(f'step 1/4 training: IterativeTrainingWorkChain<{future.pk}> on {self._parameters("crystal")} '
-                    f'({len(initial)} initial, {len(validation)} validation structures)')
-        return ToContext(training=future)
+        builder.labelling.pw_base.pw.metadata.options.update(self.inputs.options.get('pw', {}))
+        builder.gap_fit.metadata.options.update(self.inputs.options.get('gap_fit', {}))
+        return builder
 
     @staticmethod
     def _perturbed(crystal, copies: dict, seed: int, prefix: str) -> dict:
@@ -254,13 +280,13 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
         settings = self._parameters('conductivity')
         return ArrheniusWorkChain.get_builder_from_protocol(
             self.inputs.lammps_code, self.ctx.crystal, self.ctx.potential, settings['temperatures_K'],
-            protocol=settings['protocol'], overrides=settings['overrides'])
+            protocol=settings['protocol'], overrides=settings['overrides'], options=self.inputs.options.get('lmp'))
 
     def _composition_builder(self):
         settings = self._parameters('composition')
         return CompositionSweepWorkChain.get_builder_from_protocol(
             self.inputs.pw_code, self.ctx.crystal, self.ctx.potential, settings['n_steps'],
-            protocol=settings['protocol'], overrides=settings['overrides'])
+            protocol=settings['protocol'], overrides=settings['overrides'], options=self.inputs.options.get('pw'))
 
     def inspect_steps(self):
         """Per step: pk, exit status and message and the headline numbers; a failed step is named, not fatal."""

@@ -97,3 +97,31 @@ def test_bad_parameters_are_refused(aiida_profile, lps_code):
     inputs = {**builder._inputs(prune=True), 'parameters': orm.Dict(LpsStudyWorkChain.get_protocol_inputs('precise'))}
     assert LpsStudyWorkChain.spec().inputs.validate(inputs) is None
 
+
+
+def test_options_reach_the_calculations_of_every_code(generate_workchain, lps_code, pseudo_family, tiny_gap_xml):
+    """Cluster options per code (e.g. account, queue) go to pw.x in the training and the composition sweep, to
+    gap_fit, and to the conductivity's LAMMPS runs."""
+    from aiida_lps.data.gap_potential import GapPotentialData
+
+    options = {'pw': {'account': 'project123', 'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 64}},
+               'gap_fit': {'queue_name': 'bigmem', 'max_wallclock_seconds': 3600},
+               'lmp': {'account': 'project123', 'max_wallclock_seconds': 600}}
+    builder = LpsStudyWorkChain.get_builder_from_protocol(
+        lps_code('pw'), lps_code('gap_fit'), lps_code('lmp'), protocol='fast', options=options)
+    workchain = generate_workchain('lps.study', builder._inputs(prune=True))
+    training = workchain._training_builder()
+    pw_options = training.labelling.pw_base.pw.metadata.options
+    assert (pw_options.account, pw_options.resources['num_mpiprocs_per_machine']) == ('project123', 64)
+    assert pw_options.max_wallclock_seconds == 1800  # the labelling protocol's wall time is kept
+    gap_fit_options = training.gap_fit.metadata.options
+    assert (gap_fit_options.queue_name, gap_fit_options.max_wallclock_seconds) == ('bigmem', 3600)
+    workchain.ctx.potential = GapPotentialData(tiny_gap_xml).store()
+    assert workchain._conductivity_builder().options == {'account': 'project123', 'max_wallclock_seconds': 600}
+    assert workchain._composition_builder().pw_base.pw.metadata.options.account == 'project123'
+
+
+def test_options_for_an_unknown_code_are_refused(lps_code):
+    with pytest.raises(ValueError, match=r"options for unknown codes \['lammps'\]: give metadata.options per code"):
+        LpsStudyWorkChain.get_builder_from_protocol(
+            lps_code('pw'), lps_code('gap_fit'), lps_code('lmp'), protocol='fast', options={'lammps': {}})
