@@ -207,8 +207,11 @@ def start(folder: str | os.PathLike = DEFAULT_FOLDER) -> tuple[Cluster, list[str
 
 def stop(folder: str | os.PathLike = DEFAULT_FOLDER, daemons=DAEMONS) -> list[str]:
     """Stop ``daemons`` of the cluster in ``folder`` (SIGTERM by pid file, in reverse start order); return those
-    stopped. SLURM jobs still running are killed with their slurmd."""
+    stopped. When slurmctld is among them, every job of the cluster is cancelled first (slurmstepd would outlive
+    slurmd and keep running its job)."""
     cluster = Cluster(pathlib.Path(folder).resolve(), '', 0, 0)
+    if 'slurmctld' in daemons and running(cluster, 'slurmctld'):
+        _cancel_all_jobs(cluster)
     stopped = []
     for daemon in reversed(DAEMONS):
         pid = running(cluster, daemon) if daemon in daemons else None
@@ -222,6 +225,19 @@ def stop(folder: str | os.PathLike = DEFAULT_FOLDER, daemons=DAEMONS) -> list[st
             os.kill(pid, signal.SIGKILL)
         stopped.append(daemon)
     return stopped
+
+
+def _cancel_all_jobs(cluster: Cluster) -> None:
+    """scancel every job of the cluster and wait until the queue is empty."""
+    subprocess.run(['scancel', '--user', cluster.user], env=cluster.environment(), capture_output=True)
+    _wait(lambda: not _queue(cluster), 'the cancelled jobs to leave the queue', cluster, 'slurmctld')
+
+
+def _queue(cluster: Cluster) -> str:
+    """squeue's job ids, one a line ('' when none or when squeue fails)."""
+    result = subprocess.run(['squeue', '--noheader', '--format', '%i'], capture_output=True, text=True,
+                            env=cluster.environment())
+    return result.stdout.strip() if result.returncode == 0 else ''
 
 
 def _launch(cluster: Cluster, daemon: str) -> None:

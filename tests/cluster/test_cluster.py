@@ -3,7 +3,8 @@ sshd) and the ``core.slurm`` scheduler (this machine's one-node SLURM), run by S
 
 Each run is made once on ``localhost`` (``core.local``, ``core.direct``) and once on ``slurm-test`` with the same
 inputs and 1 MPI rank: energies agree to 1e-6 eV. A job cancelled with ``scancel`` ends its CalcJob with a named exit
-code. ``aiida-lps setup --computer`` reports a missing pw.x and a LAMMPS without ``pair_style quip`` with the fix.
+code; one killed at its time limit ends its restart work chain naming the wall time.
+``aiida-lps setup --computer`` reports a missing pw.x and a LAMMPS without ``pair_style quip`` with the fix.
 """
 import asyncio
 import glob
@@ -25,8 +26,9 @@ pytestmark = pytest.mark.requires_codes
 
 #: eV: energies of a run on SLURM and on localhost agree to this.
 SAME_ENERGY_EV = 1e-6
-#: Seconds the cancelled job may take to end its CalcJob (polls, retrieval and parsing over SSH).
-CANCEL_TIMEOUT_S = 180
+#: Seconds a run that SLURM ends (scancel, time limit) may take to end its process: the 1-minute limit, SLURM's
+#: check of limits (every 30 s), polls, retrieval and parsing over SSH.
+RUN_TIMEOUT_S = 300
 ONE_RANK = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}}
 
 
@@ -121,28 +123,58 @@ def test_a_job_cancelled_in_slurm_ends_its_calcjob_with_a_named_exit_code(slurm_
                                                                           md_structure):
     """scancel while LAMMPS runs (its thermo table has started): the job leaves the queue, AiiDA retrieves what is
     there and the parser names it."""
-    from aiida.manage import get_manager
-
     from aiida_lps.calculations.lammps_md import LammpsMdCalculation
     from aiida_lps.data.gap_potential import GapPotentialData
 
-    runner = get_manager().get_runner()
-    with disable_caching():
-        node = runner.submit(_md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure,
-                                            10**7))
+    builder = _md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
 
-    async def cancel_when_running_then_wait():
+    async def cancel_when_running(node):
         while not _md_started(node):
             await asyncio.sleep(0.5)
         assert _slurm_state(node, slurm_cluster) == 'RUNNING'
         subprocess.run(['scancel', node.get_job_id()], env=slurm_cluster.environment(), check=True)
+
+    node = run_until_terminated(builder, cancel_when_running)
+    assert node.exit_status == LammpsMdCalculation.exit_codes.ERROR_INCOMPLETE_RUN.status, node.exit_message
+
+
+def test_a_run_killed_at_its_slurm_time_limit_ends_its_work_chain_naming_the_wall_time(slurm_code, tiny_gap_xml,
+                                                                                       md_structure):
+    """SLURM kills the job at its 1-minute limit (``max_wallclock_seconds`` 60, ``#SBATCH --time``): the
+    LammpsMdBaseWorkChain cannot continue an MD run and ends with 311, naming the wall time to raise."""
+    from aiida_lps.data.gap_potential import GapPotentialData
+    from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
+
+    calculation = _md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
+    builder = LammpsMdBaseWorkChain.get_builder()
+    builder.lammps = {**calculation._inputs(prune=True), 'metadata': {'options': {**ONE_RANK,
+                                                                                   'max_wallclock_seconds': 60}}}
+    node = run_until_terminated(builder)
+    assert node.exit_status == LammpsMdBaseWorkChain.exit_codes.ERROR_OUT_OF_WALLTIME.status
+    assert 'its wall time (60 s) ended it, raise lammps.metadata.options.max_wallclock_seconds' in node.exit_message
+    (child,) = _calcjobs(node)
+    assert 'DUE TO TIME LIMIT' in child.outputs.retrieved.get_object_content('_scheduler-stderr.txt')
+
+
+def run_until_terminated(builder, action=None):
+    """Submit ``builder`` to this process's runner, run ``action(node)`` (a coroutine function) once it is
+    submitted, then run until the process terminates; at most ``RUN_TIMEOUT_S``. Return the process node."""
+    from aiida.manage import get_manager
+
+    runner = get_manager().get_runner()
+    with disable_caching():
+        node = runner.submit(builder)
+
+    async def act_then_wait():
+        if action is not None:
+            await action(node)
         while not node.is_terminated:
             await asyncio.sleep(0.5)
 
     start = time.monotonic()
-    runner.loop.run_until_complete(asyncio.wait_for(cancel_when_running_then_wait(), CANCEL_TIMEOUT_S))
-    assert node.exit_status == LammpsMdCalculation.exit_codes.ERROR_INCOMPLETE_RUN.status, node.exit_message
-    print(f'cancelled job ended its CalcJob in {time.monotonic() - start:.0f} s')
+    runner.loop.run_until_complete(asyncio.wait_for(act_then_wait(), RUN_TIMEOUT_S))
+    print(f'{node.process_label}<{node.pk}> terminated after {time.monotonic() - start:.0f} s')
+    return node
 
 
 def _md_started(node) -> bool:
