@@ -1,8 +1,10 @@
-"""``ArrheniusWorkChain`` (``lps.conductivity.arrhenius``): conductivity and activation energy from GAP or SNAP MD.
+"""``ArrheniusWorkChain`` (``lps.conductivity.arrhenius``): conductivity and activation energy from MLIP or DFT MD.
 
-For every structure (one crystal, or an ensemble of glasses) and every temperature one ``LammpsMdCalculation`` runs
-NVT (Nose-Hoover) equilibration followed by NVE production (thesis section 6; SPEC section 5); all runs are
-submitted at once. Structures smaller than the minimum size are first replicated (``replicate_structure``). Per
+For every structure (one crystal, or an ensemble of glasses) and every temperature one MD runs NVT equilibration
+followed by NVE production (thesis section 6; SPEC section 5); all runs are submitted at once. The ``engine``
+chooses the MD: ``lammps``, a ``LammpsMdCalculation`` with the GAP, SNAP or POD ``potential`` (Nose-Hoover NVT), or
+``pw``, a ``PwMdWorkChain`` (Born-Oppenheimer MD in pw.x, Andersen NVT, docs/aimd.md). Both give the same
+``trajectory`` and ``thermo`` outputs, which the analysis reads unchanged. Structures smaller than the minimum size are first replicated (``replicate_structure``). Per
 temperature, ``conductivity_at_temperature`` turns the trajectories into the ensemble tracer D, the
 Nernst-Einstein conductivity at each run's mean kinetic temperature, D_sigma and the Haven ratio, the P/S
 matrix-flow verdict, the phase each crystal ended in (phase guard) and the check that the NVE runs stayed near
@@ -30,10 +32,13 @@ from aiida_lps.calculations.functions.conductivity_at_temperature import (
 from aiida_lps.calculations.functions.replicate_structure import replicate_structure
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.potentials import POTENTIAL_TYPES
+from aiida_lps.calculations.pw_md import timestep_problem
 from aiida_lps.structures.supercells import supercell_repetitions
 from aiida_lps.workflows.protocols import ProtocolMixin
+from aiida_lps.workflows.pw_md import PwMdWorkChain
 
-__all__ = ('ArrheniusWorkChain', 'md_parameters', 'result_line', 'temperature_label', 'temperature_line')
+__all__ = ('ArrheniusWorkChain', 'md_parameters', 'pw_md_settings', 'result_line', 'temperature_label',
+           'temperature_line')
 
 #: The production run must store at least this many frames for an MSD fit.
 MIN_PRODUCTION_FRAMES = 20
@@ -42,6 +47,10 @@ INCLUDE_FLAGGED = {'include_flowing': 'flowing', 'include_not_diffusive': 'not_d
                    'include_phase_changed': 'phase_changed'}
 #: Float inputs of the ``md`` namespace, the keyword arguments of :func:`md_parameters`.
 MD_SETTINGS = ('timestep_fs', 'equilibration_ps', 'thermostat_damping_fs', 'production_ps', 'dump_interval_fs')
+#: MD engines -> the process each structure and temperature runs.
+ENGINES = {'lammps': LammpsMdCalculation, 'pw': PwMdWorkChain}
+#: PwMdWorkChain inputs that ArrheniusWorkChain takes in its ``pw_md`` namespace (the DFT settings).
+PW_MD_INPUTS = ('pseudo_family', 'parameters', 'kpoints_distance', 'max_segments')
 
 
 def temperature_label(temperature_K: float) -> str:
@@ -83,6 +92,26 @@ def md_parameters(temperature_K: float, seed: int, *, timestep_fs: float, equili
     }
 
 
+def pw_md_settings(temperature_K: float, seed: int, *, timestep_fs: float, equilibration_ps: float,
+                   thermostat_damping_fs: float, production_ps: float, dump_interval_fs: float) -> dict:
+    """The ``md`` namespace of ``PwMdWorkChain`` for the settings of :func:`md_parameters` (same units): steps
+    rounded to whole dump intervals, the damping time as the Andersen collision time."""
+    dump_every = round(dump_interval_fs / timestep_fs)
+    return {
+        'temperature_K': orm.Float(temperature_K), 'timestep_fs': orm.Float(timestep_fs), 'seed': orm.Int(seed),
+        'equilibration_steps': orm.Int(max(1, round(equilibration_ps * 1000.0 / dump_interval_fs)) * dump_every),
+        'thermostat_damping_fs': orm.Float(thermostat_damping_fs),
+        'production_steps': orm.Int(max(1, round(production_ps * 1000.0 / dump_interval_fs)) * dump_every),
+        'dump_every': orm.Int(dump_every),
+    }
+
+
+def validate_engine(engine, _):
+    if engine.value not in ENGINES:
+        return f'unknown MD engine {engine.value!r}; choose one of {sorted(ENGINES)}'
+    return None
+
+
 def validate_temperatures(temperatures, _):
     """At least three distinct positive temperatures: an Arrhenius line through two points has no check."""
     values = temperatures.get_list()
@@ -121,19 +150,38 @@ def validate_md(md, _):
 
 
 def validate_inputs(inputs, _):
-    """The structures suit the potential and the mobile species; a fixed fit window lies inside the run."""
-    return _validate_species(inputs) or _validate_fit_window(inputs)
+    """The engine has its inputs, the structures suit the potential and the mobile species; a fixed fit window lies
+    inside the run."""
+    return _validate_engine_inputs(inputs) or _validate_species(inputs) or _validate_fit_window(inputs)
+
+
+def _validate_engine_inputs(inputs):
+    """``lammps`` needs a potential; ``pw`` needs the DFT settings and a time step within the bound."""
+    engine = inputs['engine'].value if 'engine' in inputs else 'lammps'
+    if engine == 'lammps' and 'potential' not in inputs:
+        return 'the lammps engine needs a `potential` (GAP, SNAP or POD)'
+    if engine != 'pw':
+        return None
+    missing = [name for name in PW_MD_INPUTS[:3] if name not in inputs.get('pw_md', {})]
+    if missing:
+        return f'the pw engine needs the DFT settings pw_md.{", pw_md.".join(missing)} (see get_builder_from_protocol)'
+    if 'timestep_fs' in inputs.get('md', {}):
+        for structure in inputs.get('structures', {}).values():
+            message = timestep_problem(inputs['md']['timestep_fs'].value, structure.get_ase().get_chemical_symbols())
+            if message:
+                return message
+    return None
 
 
 def _validate_species(inputs):
-    """Every structure contains the mobile species and only species the potential was trained on."""
-    if not {'potential', 'structures', 'mobile_species'} <= set(inputs):
+    """Every structure contains the mobile species and only species the potential (if any) was trained on."""
+    if not {'structures', 'mobile_species'} <= set(inputs):
         return None
-    covered = set(inputs['potential'].species)
+    covered = set(inputs['potential'].species) if 'potential' in inputs else None
     mobile = inputs['mobile_species'].value
     for label, structure in inputs['structures'].items():
         symbols = set(structure.get_symbols_set())
-        missing = sorted(symbols - covered)
+        missing = sorted(symbols - covered) if covered is not None else []
         if missing:
             return (f'structure `{label}` contains {missing}, which the {inputs["potential"].potential_kind} '
                     f'potential<{inputs["potential"].pk}> '
@@ -156,20 +204,27 @@ def _validate_fit_window(inputs):
 
 
 class ArrheniusWorkChain(ProtocolMixin, WorkChain):
-    """Conductivity per temperature and the Arrhenius E_A (eV) and sigma(300 K) (S/cm) from MD in LAMMPS."""
+    """Conductivity per temperature and the Arrhenius E_A (eV) and sigma(300 K) (S/cm) from MD in LAMMPS or pw.x."""
 
     _protocol_file = 'conductivity.yaml'
+    _protocol_extra_keys = ('labelling_overrides',)
 
     @classmethod
     def define(cls, spec):
         super().define(spec)
-        spec.input('code', valid_type=orm.AbstractCode, help='LAMMPS (lmp) with pair_style quip (GAP) and snap.')
+        spec.input('code', valid_type=orm.AbstractCode,
+                   help='The MD code: LAMMPS (lmp, with pair_style quip and snap) or, for engine pw, pw.x.')
+        spec.input('engine', valid_type=orm.Str, default=lambda: orm.Str('lammps'), validator=validate_engine,
+                   help='MD engine: lammps (a potential) or pw (Born-Oppenheimer MD in pw.x, PwMdWorkChain).')
+        spec.expose_inputs(PwMdWorkChain, namespace='pw_md', include=PW_MD_INPUTS,
+                           namespace_options={'required': False, 'populate_defaults': False,
+                                              'help': 'DFT settings of the pw engine (PwMdWorkChain inputs).'})
         spec.input_namespace(
             'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
             help='One structure or an ensemble (label -> structure, Angstrom); smaller ones are replicated.',
         )
-        spec.input('potential', valid_type=POTENTIAL_TYPES,
-                   help='The GAP or the fast SNAP (docs/fast_potential.md) driving every MD run.')
+        spec.input('potential', valid_type=POTENTIAL_TYPES, required=False,
+                   help='The GAP or the fast SNAP (docs/fast_potential.md) driving every MD run (engine lammps).')
         spec.input('temperatures', valid_type=orm.List, validator=validate_temperatures,
                    help='MD temperatures, K; at least three.')
         spec.input_namespace('md', help='MD settings, the same for every run.', validator=validate_md)
@@ -204,7 +259,8 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
                    help='Fit also temperatures where a crystal ended in another phase than it started in '
                         '(phase guard; default: exclude and report them).')
         spec.input('options', valid_type=dict, non_db=True, default=dict,
-                   help='metadata.options of every LammpsMdCalculation (resources, max_wallclock_seconds, ...).')
+                   help='metadata.options of every LammpsMdCalculation or pw.x run (resources, max_wallclock_seconds '
+                        'in s, ...).')
         spec.inputs.validator = validate_inputs
 
         spec.outline(
@@ -243,23 +299,34 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
 
     @classmethod
     def get_builder_from_protocol(cls, code, structures, potential, temperatures, protocol: str | None = None,
-                                  overrides: dict | None = None, options: dict | None = None):
+                                  overrides: dict | None = None, options: dict | None = None, engine: str = 'lammps'):
         """Builder for ``structures`` at ``temperatures`` (K) with the ``fast`` or ``precise`` protocol.
 
+        :param code: ``lmp`` for the lammps engine, ``pw.x`` for the pw engine.
         :param structures: one ``StructureData`` or an ensemble, label -> ``StructureData``; an ensemble uses
             ``production_ps_ensemble`` per structure.
+        :param potential: the potential of the lammps engine; None for the pw engine.
         :param overrides: protocol keys (``timestep_fs``, ``production_ps``, ``dump_interval_fs``, ``min_atoms``,
-            ...), see ``protocols/conductivity.yaml``.
-        :param options: ``metadata.options`` of every LammpsMdCalculation; ``max_wallclock_seconds`` defaults to
-            the protocol's.
+            ``labelling_protocol``, ...), see ``protocols/conductivity.yaml``, and ``labelling_overrides`` (pw
+            engine: passed to ``DftLabellingWorkChain.get_builder_from_protocol``).
+        :param options: ``metadata.options`` of every MD run; ``max_wallclock_seconds`` defaults to the protocol's.
+        :param engine: ``lammps`` or ``pw``.
         """
         inputs = cls.get_protocol_inputs(protocol, overrides)
         if isinstance(structures, orm.StructureData):
             structures = {'structure': structures}
         builder = cls.get_builder()
         builder.code = code
+        builder.engine = orm.Str(engine)
         builder.structures = structures
-        builder.potential = potential
+        if potential is not None:
+            builder.potential = potential
+        if engine == 'pw':
+            pw_md = PwMdWorkChain.get_builder_from_protocol(
+                code, next(iter(structures.values())), temperatures[0],
+                overrides={'labelling_protocol': inputs['labelling_protocol'],
+                           'labelling_overrides': inputs.get('labelling_overrides', {})})
+            builder.pw_md = {name: pw_md[name] for name in PW_MD_INPUTS[:3]}
         builder.temperatures = orm.List([float(value) for value in temperatures])
         builder.md = cls.md_inputs(inputs, ensemble=len(structures) > 1)
         builder.supercell = {'min_width_A': orm.Float(inputs['min_width_A']), 'min_atoms': orm.Int(inputs['min_atoms'])}
@@ -283,24 +350,29 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             self.ctx.structures[label] = supercell
 
     def run_md(self):
-        """Submit one LammpsMdCalculation per structure and temperature, all at once."""
-        settings = {name: self.inputs.md[name].value for name in MD_SETTINGS}
-        seed = self.inputs.md.seed.value
+        """Submit one MD run (LammpsMdCalculation or PwMdWorkChain) per structure and temperature, all at once."""
+        engine = self.inputs.engine.value
         futures = {}
         for label, structure in sorted(self.ctx.structures.items()):
             for temperature in self.inputs.temperatures.get_list():
                 key = f'md_{label}_{temperature_label(temperature)}'
-                futures[key] = self.submit(
-                    LammpsMdCalculation,
-                    code=self.inputs.code,
-                    structure=structure,
-                    potential=self.inputs.potential,
-                    parameters=orm.Dict(md_parameters(temperature, seed + len(futures), **settings)),
-                    metadata={'options': dict(self.inputs.options), 'call_link_label': key},
-                )
-        self.report(f'launched {len(futures)} LammpsMdCalculations: {len(self.ctx.structures)} structure(s) x '
+                inputs = self.md_run_inputs(engine, structure, temperature, self.inputs.md.seed.value + len(futures))
+                inputs.setdefault('metadata', {})['call_link_label'] = key
+                futures[key] = self.submit(ENGINES[engine], **inputs)
+        self.report(f'launched {len(futures)} {ENGINES[engine].__name__}s: {len(self.ctx.structures)} structure(s) x '
                     f'{len(self.inputs.temperatures.get_list())} temperatures')
         return ToContext(**futures)
+
+    def md_run_inputs(self, engine: str, structure: orm.StructureData, temperature_K: float, seed: int) -> dict:
+        """Inputs of the ``engine``'s MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``."""
+        settings = {name: self.inputs.md[name].value for name in MD_SETTINGS}
+        if engine == 'pw':
+            return {'code': self.inputs.code, 'structure': structure, 'options': dict(self.inputs.options),
+                    'md': pw_md_settings(temperature_K, seed, **settings),
+                    **self.exposed_inputs(PwMdWorkChain, namespace='pw_md')}
+        return {'code': self.inputs.code, 'structure': structure, 'potential': self.inputs.potential,
+                'parameters': orm.Dict(md_parameters(temperature_K, seed, **settings)),
+                'metadata': {'options': dict(self.inputs.options)}}
 
     def inspect_md(self):
         """Collect the finished runs per temperature; report failed ones; stop if a temperature has none left."""
@@ -312,7 +384,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
                 if child.is_finished_ok:
                     finished[label] = child
                     continue
-                failures.append(f'`{label}` LammpsMdCalculation<{child.pk}> exit {child.exit_status}: '
+                failures.append(f'`{label}` {child.process_label}<{child.pk}> exit {child.exit_status}: '
                                 f'{child.exit_message}')
                 self.report(f'{temperature:g} K: skipped failed MD of {failures[-1]}')
             if not finished:

@@ -11,6 +11,7 @@ from aiida_lps.analysis.diffusion import fit_diffusivity
 from aiida_lps.analysis.msd import tracer_msd
 from aiida_lps.calculations.functions.conductivity_at_temperature import conductivity_at_temperature
 from aiida_lps.calculations.pw_md import PwMdCalculation
+from aiida_lps.workflows.conductivity import ArrheniusWorkChain
 from aiida_lps.workflows.pw_md import PwMdWorkChain
 
 TEMPERATURE_K = 600.0
@@ -29,6 +30,15 @@ def md_builder(code, structure=None, **overrides):
     return PwMdWorkChain.get_builder_from_protocol(
         code, structure or li2s(1), TEMPERATURE_K, protocol='fast',
         overrides={'labelling_overrides': FIXED_OCCUPATIONS, 'seed': 7, **overrides})
+
+
+def tracer_fit(trajectory, frame_interval_ps, fit_start_ps, fit_end_ps):
+    """The GLS fit of the drift-corrected Li tracer MSD of ``trajectory``, as the conductivity analysis makes it."""
+    symbols = np.array(trajectory.symbols)
+    masses = np.array([atomic_masses[atomic_numbers[symbol]] for symbol in symbols])
+    msd = tracer_msd(trajectory.get_positions(), np.flatnonzero(symbols == 'Li'), np.flatnonzero(symbols != 'Li'),
+                     masses).sum(axis=-1)
+    return fit_diffusivity(msd, frame_interval_ps, fit_start_ps=fit_start_ps, fit_end_ps=fit_end_ps)
 
 
 def joined_conserved_energy(thermo):
@@ -77,9 +87,7 @@ def test_md_conserves_energy_and_gives_the_lammps_outputs(aiida_profile, lps_cod
         temperature_K=orm.Float(TEMPERATURE_K), mobile_species=orm.Str('Li'), charge=orm.Float(1.0),
         max_temperature_deviation=orm.Float(10.0), fit_start_ps=orm.Float(0.002), fit_end_ps=orm.Float(0.008),
         trajectory_li2s=trajectory, thermo_li2s=thermo).get_dict()
-    symbols = np.array(trajectory.symbols)
-    fit = fit_diffusivity(tracer_msd(positions, np.flatnonzero(symbols == 'Li'), np.flatnonzero(symbols != 'Li'),
-                                     masses).sum(axis=-1), 0.001, fit_start_ps=0.002, fit_end_ps=0.008)
+    fit = tracer_fit(trajectory, 0.001, 0.002, 0.008)
     assert summary['diffusivity_A2_per_ps'] == pytest.approx(fit.diffusivity_A2_per_ps, rel=1e-10)
     assert summary['production_temperature_K'] == pytest.approx(thermo.get_array('Temp')[4:].mean())
     np.testing.assert_allclose(results['msd'].get_array('lag_ps'), np.arange(16) * 1e-3, atol=1e-12)
@@ -190,3 +198,51 @@ def test_an_scf_failure_is_retried_once_with_less_mixing_then_stops_with_its_fra
     trajectory = process.outputs['trajectory']
     np.testing.assert_array_equal(trajectory.get_stepids(), np.arange(9))
     np.testing.assert_allclose(np.diff(trajectory.get_positions()[:, 0, 0]), 0.01)  # no gap, no repeat
+
+
+#: ArrheniusWorkChain at 1 fs: 2 Andersen steps, 20 NVE steps (the fewest frames it accepts), every step stored.
+TINY_AIMD = {'timestep_fs': 1.0, 'equilibration_ps': 0.002, 'thermostat_damping_fs': 20.0, 'production_ps': 0.02,
+             'dump_interval_fs': 1.0, 'seed': 3, 'min_width_A': 0.0, 'min_atoms': 0,
+             'labelling_overrides': FIXED_OCCUPATIONS}
+
+
+def arrhenius_pw_builder(code, **overrides):
+    builder = ArrheniusWorkChain.get_builder_from_protocol(
+        code, li2s(1), None, [600.0, 800.0, 1000.0], protocol='fast', overrides={**TINY_AIMD, **overrides},
+        engine='pw')
+    builder.fit_start_ps, builder.fit_end_ps = orm.Float(0.002), orm.Float(0.008)
+    builder.max_temperature_deviation = orm.Float(10.0)  # 3 atoms: the NVE temperature is far from T
+    return builder
+
+
+@pytest.mark.requires_codes
+def test_arrhenius_with_the_pw_engine_analyses_pw_trajectories(aiida_profile, lps_code, pseudo_family):
+    results, node = run_get_node(arrhenius_pw_builder(lps_code('pw')))
+    assert node.is_finished_ok, node.exit_message
+    runs = {link.link_label: link.node for link in node.base.links.get_outgoing(node_class=orm.WorkChainNode).all()}
+    assert sorted(runs) == ['md_structure_T1000K', 'md_structure_T600K', 'md_structure_T800K']
+    assert sorted(run.inputs.md.seed.value for run in runs.values()) == [3, 4, 5]
+    for temperature in (600, 800, 1000):
+        run = runs[f'md_structure_T{temperature}K']
+        assert run.process_class is PwMdWorkChain and run.inputs.md.temperature_K.value == temperature
+        assert run.inputs.md.production_steps.value == 20 and run.inputs.md.equilibration_steps.value == 2
+        calculation = results['conductivities'][f'T{temperature}K'].creator
+        assert calculation.inputs.trajectory_structure.uuid == run.outputs.trajectory.uuid
+        assert calculation.inputs.thermo_structure.uuid == run.outputs.thermo.uuid
+        summary = results['conductivities'][f'T{temperature}K'].get_dict()
+        fit = tracer_fit(run.outputs.trajectory, 0.001, 0.002, 0.008)
+        assert summary['diffusivity_A2_per_ps'] == pytest.approx(fit.diffusivity_A2_per_ps, rel=1e-10)
+    assert 'activation_energy_eV' in results['result'].get_dict()
+
+
+def test_arrhenius_pw_engine_refuses_a_time_step_above_the_li_bound(aiida_profile, lps_code, pseudo_family):
+    builder = arrhenius_pw_builder(lps_code('pw'), timestep_fs=2.5, dump_interval_fs=5.0, production_ps=0.1)
+    with pytest.raises(ValueError, match=r'a time step of 2.5 fs is above the 2.0 fs bound for cells with Li'):
+        run_get_node(builder)
+
+
+def test_arrhenius_lammps_engine_needs_a_potential(aiida_profile, lps_code, pseudo_family):
+    builder = arrhenius_pw_builder(lps_code('pw'))
+    builder.engine = orm.Str('lammps')
+    with pytest.raises(ValueError, match=r'the lammps engine needs a `potential`'):
+        run_get_node(builder)
