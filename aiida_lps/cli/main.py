@@ -3,6 +3,7 @@ import click
 
 from .campaign import campaign
 from .diffusion import diffusion
+from .potentials import potentials
 from .quickstart import quickstart
 from .report import report
 from .setup import setup
@@ -15,6 +16,7 @@ def cli():
 
 cli.add_command(setup)
 cli.add_command(campaign)
+cli.add_command(potentials)
 cli.add_command(quickstart)
 cli.add_command(diffusion)
 cli.add_command(report)
