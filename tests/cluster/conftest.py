@@ -1,14 +1,15 @@
-"""The test cluster of this machine (SLURM + sshd, :mod:`aiida_lps.setup.cluster`) for one test session, and an AiiDA
+"""The test cluster of this machine (SLURM + sshd, :mod:`aiida_lps.setup.cluster`) for the tests of this folder, and an AiiDA
 computer on it (``core.ssh`` to 127.0.0.1, ``core.slurm``) with the project's codes, checked there."""
 import pytest
 
 SLURM_COMPUTER = 'slurm-test'
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def slurm_cluster():
-    """The running test cluster; the daemons this session started are stopped at its end (skipped with the reason
-    when the cluster cannot run here: not root, no apt, a port taken)."""
+    """The running test cluster; the daemons started here are stopped after the last test of this folder, so SLURM
+    holds nothing during the rest of the suite (skipped with the reason when the cluster cannot run here: not root,
+    no apt, a port taken)."""
     from aiida_lps.setup import cluster
 
     try:
@@ -19,7 +20,7 @@ def slurm_cluster():
     cluster.stop(handle.folder, started)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def slurm_computer_factory(slurm_cluster, aiida_profile, tmp_path_factory):
     """Factory: the computer ``label`` on the test cluster, with its own remote work directory."""
     from aiida_lps.setup.cluster import ensure_computer
@@ -32,7 +33,7 @@ def slurm_computer_factory(slurm_cluster, aiida_profile, tmp_path_factory):
     return factory
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='package')
 def slurm_code(slurm_computer_factory):
     """Factory: the project's code ``name`` (``pw``, ``gap_fit`` or ``lmp``) on ``slurm-test``, checked there."""
     from aiida.orm import load_code
