@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from li2s_cells import FIXED_OCCUPATIONS, li2s
 
-pytest_plugins = ['aiida.tools.pytest_fixtures']
+pytest_plugins = ['aiida.tools.pytest_fixtures', 'daemon_services']  # daemon_services: the daemon_profile fixture
 
 
 def pytest_collection_modifyitems(config, items):

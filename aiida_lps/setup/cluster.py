@@ -66,8 +66,8 @@ NodeName={node} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={memory_mb} State=UNKN
 PartitionName=debug Nodes={node} Default=YES MaxTime=INFINITE State=UP
 """
 
-SSHD_CONFIG = """# written by aiida_lps.setup.cluster: key-only logins on 127.0.0.1, for tests (StrictModes off: the folder may
-# be under /tmp, whose sticky world-writable mode sshd would refuse)
+SSHD_CONFIG = """# written by aiida_lps.setup.cluster: key-only logins on 127.0.0.1, for tests
+# (StrictModes off: the folder may be under /tmp, whose sticky world-writable mode sshd would refuse)
 ListenAddress 127.0.0.1
 Port {sshd_port}
 HostKey {folder}/ssh/host_ed25519_key
@@ -331,7 +331,8 @@ def main(argv: list[str]) -> int:
     if argv[0] == 'status':
         cluster = Cluster(pathlib.Path(folder).resolve(), '', 0, 0)
         for daemon in DAEMONS:
-            print(f'{daemon}: {"running, pid " + str(running(cluster, daemon)) if running(cluster, daemon) else "stopped"}')
+            pid = running(cluster, daemon)
+            print(f'{daemon}: {f"running, pid {pid}" if pid else "stopped"}')
         return 0
     try:
         cluster, started = start(folder)

@@ -1,5 +1,5 @@
-"""The test cluster of this machine (SLURM + sshd, :mod:`aiida_lps.setup.cluster`) for the tests of this folder, and an AiiDA
-computer on it (``core.ssh`` to 127.0.0.1, ``core.slurm``) with the project's codes, checked there."""
+"""The test cluster of this machine (SLURM + sshd, :mod:`aiida_lps.setup.cluster`) for the tests of this folder, and
+an AiiDA computer on it (``core.ssh`` to 127.0.0.1, ``core.slurm``) with the project's codes, checked there."""
 import pytest
 
 SLURM_COMPUTER = 'slurm-test'

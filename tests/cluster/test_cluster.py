@@ -20,6 +20,7 @@ from aiida import orm
 from aiida.engine import run_get_node
 from aiida.manage.caching import disable_caching
 from click.testing import CliRunner
+from daemon_services import UNREACHABLE
 from li2s_cells import FIXED_OCCUPATIONS, li2s
 
 pytestmark = pytest.mark.requires_codes
@@ -41,11 +42,16 @@ def run_here_and_on_slurm(build, name: str, lps_code, slurm_code) -> list:
             assert node.is_finished_ok, (f'{node.process_label}<{node.pk}> on {code.computer.label}: '
                                          f'{node.exit_status} {node.exit_message}')
             nodes.append(node)
-    for calculation in _calcjobs(nodes[1]):
+    assert_ran_through_slurm(nodes[1])
+    return nodes
+
+
+def assert_ran_through_slurm(node) -> None:
+    """Every CalcJob of ``node`` ran on a core.ssh + core.slurm computer, as a SLURM job from an #SBATCH script."""
+    for calculation in _calcjobs(node):
         assert (calculation.computer.transport_type, calculation.computer.scheduler_type) == ('core.ssh', 'core.slurm')
         assert calculation.get_job_id().isdigit()
         assert '#SBATCH' in calculation.base.repository.get_object_content('_aiidasubmit.sh')
-    return nodes
 
 
 def _calcjobs(node) -> list:
@@ -54,14 +60,41 @@ def _calcjobs(node) -> list:
     return [child for child in node.called_descendants if isinstance(child, orm.CalcJobNode)]
 
 
-def test_dft_labelling_through_slurm_matches_localhost(lps_code, slurm_code, pseudo_family):
+def labelling_builder(code):
+    """DftLabellingWorkChain of one rattled 3-atom Li2S cell, fast protocol, 1 rank."""
     from aiida_lps.workflows.labelling import DftLabellingWorkChain
 
-    def build(code):
-        return DftLabellingWorkChain.get_builder_from_protocol(
-            code, {'li2s': li2s(1)}, protocol='fast', overrides=FIXED_OCCUPATIONS, options=ONE_RANK)
+    return DftLabellingWorkChain.get_builder_from_protocol(
+        code, {'li2s': li2s(1)}, protocol='fast', overrides=FIXED_OCCUPATIONS, options=ONE_RANK)
 
-    local, slurm = run_here_and_on_slurm(build, 'pw', lps_code, slurm_code)
+
+def gap_fit_builder(code, training_set):
+    """GapFitCalculation of ``training_set`` with the ``fast`` preset."""
+    from aiida_lps.calculations.gap_fit import GapFitCalculation
+    from aiida_lps.potentials.gap import GAP_PRESETS
+
+    builder = GapFitCalculation.get_builder()
+    builder.code, builder.training_set = code, training_set
+    builder.parameters = orm.Dict(GAP_PRESETS['fast'])
+    return builder
+
+
+def md_builder(code, potential, structure, steps: int):
+    """LammpsMdCalculation: NVT at 300 K for ``steps`` steps of 1 fs, thermo and frames every 5, 1 rank."""
+    from aiida_lps.calculations.lammps_md import LammpsMdCalculation
+
+    builder = LammpsMdCalculation.get_builder()
+    builder.code, builder.potential = code, potential
+    builder.structure = structure
+    builder.parameters = orm.Dict({'timestep_fs': 1.0, 'initial_temperature_K': 300, 'seed': 7, 'thermo_every': 5,
+                                   'dump_every': 5, 'stages': [{'ensemble': 'nvt', 'steps': steps,
+                                                                'temperature_K': 300}]})
+    builder.metadata.options = ONE_RANK
+    return builder
+
+
+def test_dft_labelling_through_slurm_matches_localhost(lps_code, slurm_code, pseudo_family):
+    local, slurm = run_here_and_on_slurm(labelling_builder, 'pw', lps_code, slurm_code)
     here, there = (node.outputs.training_set for node in (local, slurm))
     np.testing.assert_allclose(there.get_energies(), here.get_energies(), rtol=0, atol=SAME_ENERGY_EV)
     forces = [[atoms.get_forces() for atoms in training_set.to_atoms()] for training_set in (here, there)]
@@ -69,20 +102,11 @@ def test_dft_labelling_through_slurm_matches_localhost(lps_code, slurm_code, pse
 
 
 def test_gap_fit_through_slurm_matches_localhost(lps_code, slurm_code, morse_labelled_frames):
-    from aiida_lps.calculations.gap_fit import GapFitCalculation
     from aiida_lps.data.training_set import TrainingSetData
-    from aiida_lps.potentials.gap import GAP_PRESETS
 
     frames = morse_labelled_frames(count=6)
     training_set = TrainingSetData.from_atoms(frames).store()
-
-    def build(code):
-        builder = GapFitCalculation.get_builder()
-        builder.code, builder.training_set = code, training_set
-        builder.parameters = orm.Dict(GAP_PRESETS['fast'])
-        return builder
-
-    nodes = run_here_and_on_slurm(build, 'gap_fit', lps_code, slurm_code)
+    nodes = run_here_and_on_slurm(lambda code: gap_fit_builder(code, training_set), 'gap_fit', lps_code, slurm_code)
     energies = []
     for node in nodes:  # each fitted GAP predicts the training frames (eV)
         calculator = node.outputs.potential.get_calculator()
@@ -96,24 +120,12 @@ def md_structure(morse_labelled_frames):
     return orm.StructureData(ase=morse_labelled_frames(count=1)[0])
 
 
-def _md_builder(code, potential, structure, steps: int):
-    from aiida_lps.calculations.lammps_md import LammpsMdCalculation
-
-    builder = LammpsMdCalculation.get_builder()
-    builder.code, builder.potential = code, potential
-    builder.structure = structure
-    builder.parameters = orm.Dict({'timestep_fs': 1.0, 'initial_temperature_K': 300, 'seed': 7, 'thermo_every': 5,
-                                   'dump_every': 5, 'stages': [{'ensemble': 'nvt', 'steps': steps,
-                                                                'temperature_K': 300}]})
-    builder.metadata.options = ONE_RANK
-    return builder
-
-
 def test_lammps_md_through_slurm_matches_localhost(lps_code, slurm_code, tiny_gap_xml, md_structure):
     from aiida_lps.data.gap_potential import GapPotentialData
 
     potential = GapPotentialData(tiny_gap_xml).store()
-    local, slurm = run_here_and_on_slurm(lambda code: _md_builder(code, potential, md_structure, 40), 'lmp', lps_code, slurm_code)
+    local, slurm = run_here_and_on_slurm(lambda code: md_builder(code, potential, md_structure, 40), 'lmp', lps_code,
+                                         slurm_code)
     here, there = (node.outputs.thermo.get_array('PotEng') for node in (local, slurm))
     assert len(here) == 9
     np.testing.assert_allclose(there, here, rtol=0, atol=SAME_ENERGY_EV)
@@ -126,7 +138,7 @@ def test_a_job_cancelled_in_slurm_ends_its_calcjob_with_a_named_exit_code(slurm_
     from aiida_lps.calculations.lammps_md import LammpsMdCalculation
     from aiida_lps.data.gap_potential import GapPotentialData
 
-    builder = _md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
+    builder = md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
 
     async def cancel_when_running(node):
         while not _md_started(node):
@@ -145,7 +157,7 @@ def test_a_run_killed_at_its_slurm_time_limit_ends_its_work_chain_naming_the_wal
     from aiida_lps.data.gap_potential import GapPotentialData
     from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
-    calculation = _md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
+    calculation = md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
     builder = LammpsMdBaseWorkChain.get_builder()
     builder.lammps = {**calculation._inputs(prune=True), 'metadata': {'options': {**ONE_RANK,
                                                                                    'max_wallclock_seconds': 60}}}
@@ -224,3 +236,36 @@ def test_setup_computer_reports_a_missing_pw_and_a_lammps_without_pair_style_qui
     for label in ('pw', 'lmp'):  # failing codes are not created
         with pytest.raises(NotExistent):
             orm.load_code(f'{label}@slurm-bad')
+
+
+@pytest.mark.skipif(bool(UNREACHABLE), reason=f'services not reachable: {", ".join(UNREACHABLE)}')
+def test_the_daemon_runs_a_labelling_a_fit_and_md_through_slurm(daemon_profile, slurm_cluster, tmp_path, tiny_gap_xml,
+                                                                morse_labelled_frames):
+    """Production: a PostgreSQL + RabbitMQ profile whose daemon (2 workers) submits the three to SLURM over SSH
+    (its nodes are made here, in that profile)."""
+    from aiida.engine import submit
+    from daemon_services import verdi, wait_for
+
+    from aiida_lps.data.gap_potential import GapPotentialData
+    from aiida_lps.data.training_set import TrainingSetData
+    from aiida_lps.setup.cluster import ensure_computer
+    from aiida_lps.setup.quantum_espresso import ensure_pseudo_family
+    from aiida_lps.setup.remote_codes import ensure_remote_codes, remote_code_specs
+
+    computer, _ = ensure_computer(slurm_cluster, 'slurm-test', str(tmp_path / 'slurm-work'))
+    computer.set_minimum_job_poll_interval(1)
+    _, problems = ensure_remote_codes(computer, remote_code_specs())
+    assert not problems, problems
+    ensure_pseudo_family()
+    code = {name: orm.load_code(f'{name}@slurm-test') for name in ('pw', 'gap_fit', 'lmp')}
+    frames = morse_labelled_frames(count=6)
+    builders = [labelling_builder(code['pw']), gap_fit_builder(code['gap_fit'], TrainingSetData.from_atoms(frames)),
+                md_builder(code['lmp'], GapPotentialData(tiny_gap_xml), orm.StructureData(ase=frames[0]), 40)]
+
+    verdi('-p', daemon_profile.name, 'daemon', 'start', '2')
+    submitted = [submit(builder) for builder in builders]
+    wait_for(lambda: all(node.is_terminated for node in submitted), 'the three processes finishing',
+             daemon_profile.name)
+    for node in submitted:
+        assert node.is_finished_ok, f'{node.process_label}<{node.pk}>: {node.exit_status} {node.exit_message}'
+        assert_ran_through_slurm(orm.load_node(node.pk))  # not the node submitted here: its file list is from then
