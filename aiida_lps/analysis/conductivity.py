@@ -21,7 +21,7 @@ import scipy.constants
 
 from .diffusion import A2_PER_PS_IN_CM2_PER_S
 
-__all__ = ('haven_ratio', 'nernst_einstein_conductivity', 'nernst_einstein_factor')
+__all__ = ('haven_ratio', 'nernst_einstein_conductivity', 'nernst_einstein_factor', 'ratio_with_error')
 
 #: 1 cm^2/s = 1e-4 m^2/s; 1 Angstrom^3 = 1e-30 m^3; 1 S/m = 1e-2 S/cm.
 _M2_PER_CM2 = 1e-4
@@ -82,6 +82,14 @@ def haven_ratio(tracer_diffusivity, tracer_err, collective_diffusivity, collecti
     if collective_diffusivity <= 0:
         raise ValueError(f'D_sigma = {collective_diffusivity} is not positive: the collective MSD shows no '
                          'diffusion in the window; use a longer trajectory')
-    ratio = tracer_diffusivity / collective_diffusivity
-    relative_err = np.hypot(tracer_err / tracer_diffusivity, collective_err / collective_diffusivity)
-    return ratio, abs(ratio) * relative_err
+    return ratio_with_error(tracer_diffusivity, tracer_err, collective_diffusivity, collective_err)
+
+
+def ratio_with_error(numerator, numerator_err, denominator, denominator_err):
+    """a / b with first-order error propagation (relative errors in quadrature): exact to first order for
+    independent a and b, an overestimate for positively correlated ones.
+
+    :return: (ratio, ratio_err) in the unit of a / b.
+    """
+    ratio = numerator / denominator
+    return ratio, abs(ratio) * np.hypot(numerator_err / numerator, denominator_err / denominator)

@@ -37,8 +37,8 @@ from aiida_lps.structures.supercells import supercell_repetitions
 from aiida_lps.workflows.protocols import ProtocolMixin
 from aiida_lps.workflows.pw_md import PwMdWorkChain
 
-__all__ = ('ArrheniusWorkChain', 'md_parameters', 'pw_md_settings', 'result_line', 'temperature_label',
-           'temperature_line')
+__all__ = ('ArrheniusWorkChain', 'md_parameters', 'md_run_inputs', 'pw_md_settings', 'result_line',
+           'temperature_label', 'temperature_line')
 
 #: The production run must store at least this many frames for an MSD fit.
 MIN_PRODUCTION_FRAMES = 20
@@ -298,6 +298,14 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         }
 
     @classmethod
+    def pw_md_inputs(cls, code, structure: orm.StructureData, inputs: dict) -> dict:
+        """The ``pw_md`` namespace (DFT settings of the labelling protocol) from protocol ``inputs``."""
+        pw_md = PwMdWorkChain.get_builder_from_protocol(
+            code, structure, 1000.0, overrides={'labelling_protocol': inputs['labelling_protocol'],
+                                                'labelling_overrides': inputs.get('labelling_overrides', {})})
+        return {name: pw_md[name] for name in PW_MD_INPUTS[:3]}
+
+    @classmethod
     def get_builder_from_protocol(cls, code, structures, potential, temperatures, protocol: str | None = None,
                                   overrides: dict | None = None, options: dict | None = None, engine: str = 'lammps'):
         """Builder for ``structures`` at ``temperatures`` (K) with the ``fast`` or ``precise`` protocol.
@@ -322,11 +330,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         if potential is not None:
             builder.potential = potential
         if engine == 'pw':
-            pw_md = PwMdWorkChain.get_builder_from_protocol(
-                code, next(iter(structures.values())), temperatures[0],
-                overrides={'labelling_protocol': inputs['labelling_protocol'],
-                           'labelling_overrides': inputs.get('labelling_overrides', {})})
-            builder.pw_md = {name: pw_md[name] for name in PW_MD_INPUTS[:3]}
+            builder.pw_md = cls.pw_md_inputs(code, next(iter(structures.values())), inputs)
         builder.temperatures = orm.List([float(value) for value in temperatures])
         builder.md = cls.md_inputs(inputs, ensemble=len(structures) > 1)
         builder.supercell = {'min_width_A': orm.Float(inputs['min_width_A']), 'min_atoms': orm.Int(inputs['min_atoms'])}
@@ -365,14 +369,10 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
 
     def md_run_inputs(self, engine: str, structure: orm.StructureData, temperature_K: float, seed: int) -> dict:
         """Inputs of the ``engine``'s MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``."""
-        settings = {name: self.inputs.md[name].value for name in MD_SETTINGS}
-        if engine == 'pw':
-            return {'code': self.inputs.code, 'structure': structure, 'options': dict(self.inputs.options),
-                    'md': pw_md_settings(temperature_K, seed, **settings),
-                    **self.exposed_inputs(PwMdWorkChain, namespace='pw_md')}
-        return {'code': self.inputs.code, 'structure': structure, 'potential': self.inputs.potential,
-                'parameters': orm.Dict(md_parameters(temperature_K, seed, **settings)),
-                'metadata': {'options': dict(self.inputs.options)}}
+        return md_run_inputs(engine, self.inputs.code, structure, temperature_K, seed, self.inputs.md,
+                             self.inputs.options, potential=self.inputs.get('potential'),
+                             pw_md=self.exposed_inputs(PwMdWorkChain, namespace='pw_md'))
+
 
     def inspect_md(self):
         """Collect the finished runs per temperature; report failed ones; stop if a temperature has none left."""
@@ -437,6 +437,23 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         self.report(result_line(result.get_dict()))
         return None
 
+
+def md_run_inputs(engine: str, code, structure: orm.StructureData, temperature_K: float, seed: int, md,
+                  options: dict, potential=None, pw_md: dict | None = None) -> dict:
+    """Inputs of ``ENGINES[engine]`` for MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``.
+
+    :param md: the ``md`` namespace of ``ArrheniusWorkChain`` (``MD_SETTINGS`` as ``Float`` nodes).
+    :param options: ``metadata.options`` of the run (or of every pw.x run).
+    :param potential: the potential of the lammps engine.
+    :param pw_md: the DFT settings of the pw engine (``PW_MD_INPUTS``).
+    """
+    settings = {name: md[name].value for name in MD_SETTINGS}
+    if engine == 'pw':
+        return {'code': code, 'structure': structure, 'options': dict(options),
+                'md': pw_md_settings(temperature_K, seed, **settings), **(pw_md or {})}
+    return {'code': code, 'structure': structure, 'potential': potential,
+            'parameters': orm.Dict(md_parameters(temperature_K, seed, **settings)),
+            'metadata': {'options': dict(options)}}
 
 def result_line(result: dict) -> str:
     """One report line: E_A and sigma(300 K) with their intervals, from an ``arrhenius_fit`` result."""

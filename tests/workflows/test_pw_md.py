@@ -246,3 +246,38 @@ def test_arrhenius_lammps_engine_needs_a_potential(aiida_profile, lps_code, pseu
     builder.engine = orm.Str('lammps')
     with pytest.raises(ValueError, match=r'the lammps engine needs a `potential`'):
         run_get_node(builder)
+
+
+@pytest.mark.requires_codes
+def test_validation_runs_the_potential_and_pw_on_the_same_cell_and_compares_d(
+        aiida_profile, lps_code, pseudo_family, tiny_gap_xml):
+    from aiida_lps.data.gap_potential import GapPotentialData
+    from aiida_lps.workflows.md_validation import MdValidationWorkChain
+
+    structure = li2s(1)
+    builder = MdValidationWorkChain.get_builder_from_protocol(
+        lps_code('lmp'), lps_code('pw'), structure, GapPotentialData(tiny_gap_xml), 800.0, protocol='fast',
+        overrides=TINY_AIMD)
+    builder.fit_start_ps, builder.fit_end_ps = orm.Float(0.002), orm.Float(0.008)
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    mlip = node.base.links.get_outgoing(link_label_filter='md_mlip').one().node
+    dft = node.base.links.get_outgoing(link_label_filter='md_dft').one().node
+    assert mlip.process_label == 'LammpsMdCalculation' and dft.process_class is PwMdWorkChain
+    assert mlip.inputs.structure.uuid == dft.inputs.structure.uuid == structure.uuid
+    assert mlip.inputs.parameters['seed'] == dft.inputs.md.seed.value == 3
+    assert mlip.inputs.parameters['initial_temperature_K'] == dft.inputs.md.temperature_K.value == 800.0
+
+    result = results['result'].get_dict()
+    fits = {name: tracer_fit(run.outputs.trajectory, 0.001, 0.002, 0.008) for name, run in (('mlip', mlip),
+                                                                                             ('dft', dft))}
+    for name, fit in fits.items():
+        assert result[name]['diffusivity_A2_per_ps'] == pytest.approx(fit.diffusivity_A2_per_ps, rel=1e-10)
+    ratio = fits['mlip'].diffusivity_A2_per_ps / fits['dft'].diffusivity_A2_per_ps
+    assert result['ratio'] == pytest.approx(ratio, rel=1e-10)
+    relative = np.hypot(*(fit.diffusivity_err_A2_per_ps / fit.diffusivity_A2_per_ps for fit in fits.values()))
+    assert result['ratio_err'] == pytest.approx(ratio * relative, rel=1e-10)
+    # both MSD curves on the common lags: LAMMPS stores 21 production frames, pw.x 20
+    assert len(result['lag_ps']) == len(result['msd_A2']['mlip']) == len(result['msd_A2']['dft']) == 20
+    assert result['msd_A2']['dft'][0] == 0.0 and result['msd_A2']['dft'][-1] > 0.0
+    assert results['msd_plot'].get_content(mode='rb').startswith(b'\x89PNG')

@@ -35,13 +35,7 @@ def conductivity_at_temperature(temperature_K: orm.Float, mobile_species: orm.St
         if not key.startswith(TRAJECTORY_PREFIX):
             continue
         label = key.removeprefix(TRAJECTORY_PREFIX)
-        thermo = runs[THERMO_PREFIX + label]
-        stage = thermo.get_array('stage')
-        unpacked[label] = {
-            'positions_A': trajectory.get_positions(), 'symbols': list(trajectory.symbols),
-            'cells_A': trajectory.get_cells(), 'times_ps': trajectory.get_times(),
-            'production_temperatures_K': thermo.get_array('Temp')[stage == stage.max()],
-        }
+        unpacked[label] = unpack_run(trajectory, runs[THERMO_PREFIX + label])
         if STRUCTURE_PREFIX + label in runs:
             unpacked[label]['starting_structure'] = runs[STRUCTURE_PREFIX + label].get_ase()
     return orm.Dict(summarise_temperature(
@@ -49,6 +43,15 @@ def conductivity_at_temperature(temperature_K: orm.Float, mobile_species: orm.St
         fit_start_ps=_value(fit_start_ps), fit_end_ps=_value(fit_end_ps),
         max_temperature_deviation=max_temperature_deviation.value,
     ))
+
+
+def unpack_run(trajectory: orm.TrajectoryData, thermo: orm.ArrayData) -> dict:
+    """One MD run as ``summarise_temperature`` reads it: positions, symbols, cells, times and the temperatures of
+    the production (last) stage of ``thermo``."""
+    stage = thermo.get_array('stage')
+    return {'positions_A': trajectory.get_positions(), 'symbols': list(trajectory.symbols),
+            'cells_A': trajectory.get_cells(), 'times_ps': trajectory.get_times(),
+            'production_temperatures_K': thermo.get_array('Temp')[stage == stage.max()]}
 
 
 def _value(node):
