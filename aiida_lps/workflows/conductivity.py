@@ -369,9 +369,9 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
 
     def md_run_inputs(self, engine: str, structure: orm.StructureData, temperature_K: float, seed: int) -> dict:
         """Inputs of the ``engine``'s MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``."""
+        pw_md = self.exposed_inputs(PwMdWorkChain, namespace='pw_md') if engine == 'pw' else None
         return md_run_inputs(engine, self.inputs.code, structure, temperature_K, seed, self.inputs.md,
-                             self.inputs.options, potential=self.inputs.get('potential'),
-                             pw_md=self.exposed_inputs(PwMdWorkChain, namespace='pw_md'))
+                             self.inputs.options, potential=self.inputs.get('potential'), pw_md=pw_md)
 
 
     def inspect_md(self):
