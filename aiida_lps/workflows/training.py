@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from aiida import orm
+from aiida.common import AttributeDict
 from aiida.common.links import LinkType
 from aiida.engine import ToContext, WorkChain, if_, while_
 from ase import Atoms
@@ -37,7 +38,6 @@ from aiida_lps.calculations.functions.sample_glass_with_potential import sample_
 from aiida_lps.calculations.functions.select_candidates import select_candidates
 from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_snapshots
 from aiida_lps.calculations.gap_fit import GapFitCalculation
-from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.pod_potential import PodPotentialData
 from aiida_lps.data.snap_potential import SnapPotentialData
@@ -48,8 +48,10 @@ from aiida_lps.structures.building_blocks import glass_recipe
 from aiida_lps.structures.distortions import phosphorus_pairs
 from aiida_lps.workflows.glass import PROTOCOL_SETTINGS as GLASS_PROTOCOL_SETTINGS
 from aiida_lps.workflows.glass import GlassSamplingWorkChain, formula_units_for_atoms, glass_label, sampling_message
+from aiida_lps.workflows.gap_fit_base import GapFitBaseWorkChain
 from aiida_lps.workflows.isolated_atoms import IsolatedAtomEnergiesWorkChain, isolated_atom
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair, label_settings_mismatch
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
 
 __all__ = ('IterativeTrainingWorkChain', 'EXPLORERS', 'stage_message', 'stage_verdict')
@@ -228,10 +230,15 @@ class MdExplorer(Explorer):
             for temperature_K in settings['temperatures_K']:
                 key = f'{label}_{round(temperature_K)}K'
                 parameters = cls.md_parameters(settings, temperature_K, derived_seed(seed, index, temperature_K))
-                launched[key] = workchain.submit(
-                    LammpsMdCalculation, code=workchain.inputs.lammps_code, structure=structure, potential=potential,
-                    parameters=orm.Dict(parameters), metadata={'call_link_label': f'md_{key}'},
-                )
+                inputs = AttributeDict(workchain.exposed_inputs(LammpsMdBaseWorkChain, namespace='md'))
+                inputs.lammps = {**inputs.get('lammps', {}), 'code': workchain.inputs.lammps_code,
+                                 'structure': structure, 'potential': potential, 'parameters': orm.Dict(parameters)}
+                # a GAP with a hole loses atoms at any time step, so exploration does not retry with a shorter one
+                # (2-4 times the MD cost); the close-contact stage labels the holes instead
+                overrides = inputs.get('handler_overrides', orm.Dict()).get_dict()
+                inputs.handler_overrides = orm.Dict({'handle_lost_atoms': {'enabled': False}, **overrides})
+                inputs.metadata = {'call_link_label': f'md_{key}'}
+                launched[key] = workchain.submit(LammpsMdBaseWorkChain, **inputs)
         return launched
 
     @classmethod
@@ -239,7 +246,7 @@ class MdExplorer(Explorer):
         candidates, failures = {}, {}
         for key, node in launched.items():
             if not node.is_finished_ok:
-                failures[f'md_{key}'] = f'LammpsMdCalculation<{node.pk}> exit {node.exit_status}: {node.exit_message}'
+                failures[f'md_{key}'] = f'LammpsMdBaseWorkChain<{node.pk}> exit {node.exit_status}: {node.exit_message}'
                 continue
             snapshots = run_calcfunction(trajectory_snapshots, f'snapshots_{key}', node.outputs.trajectory)
             for snapshot, structure in _created(snapshots).items():
@@ -748,6 +755,13 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             GapFitCalculation, namespace='gap_fit', exclude=('training_set',),
             namespace_options={'validator': None, 'help': 'Inputs of every GapFitCalculation.'},
         )
+        spec.expose_inputs(
+            LammpsMdBaseWorkChain, namespace='md',
+            exclude=('lammps.code', 'lammps.structure', 'lammps.potential', 'lammps.parameters'),
+            namespace_options={'help': 'Inputs of every LammpsMdBaseWorkChain of the MD explorers: e.g. '
+                               'lammps.metadata.options (resources, wall time), max_iterations, handler_overrides.'},
+        )
+        spec.inputs['md']['lammps'].validator = None  # the calculation's own check needs the inputs set per run
         spec.inputs.validator = validate_inputs
 
         spec.outline(
@@ -792,7 +806,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                        'contain {missing}: add labelled configurations with these species to the training set')
         spec.exit_code(310, 'ERROR_INITIAL_LABELLING_FAILED',
                        message='DFT labelling of the {which} failed: {reason}')
-        spec.exit_code(320, 'ERROR_GAP_FIT_FAILED', message='GapFitCalculation<{pk}> failed: {reason}')
+        spec.exit_code(320, 'ERROR_GAP_FIT_FAILED', message='GapFitBaseWorkChain<{pk}> failed: {reason}')
         spec.exit_code(410, 'WARNING_TRAINING_NOT_CONVERGED',
                        message='stage(s) {stages} reached max_generations before the force RMSE stopped improving; '
                        'the outputs are attached: continue the run or accept the GAP')
@@ -969,15 +983,14 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
 
     # ------------------------------------------------------------------ fit
     def fit(self):
-        """Fit a GAP to the current training set."""
-        inputs = self.exposed_inputs(GapFitCalculation, namespace='gap_fit')
+        """Fit a GAP to the current training set (``GapFitBaseWorkChain``: fewer sparse points if out of memory)."""
+        inputs = AttributeDict(self.exposed_inputs(GapFitCalculation, namespace='gap_fit'))
         if self.ctx.reference_energies is not None:
-            inputs['reference_energies'] = self.ctx.reference_energies
-        inputs.update(training_set=self.ctx.training_set, metadata={
-            **inputs.get('metadata', {}), 'call_link_label': f'gap_fit_gen_{self.ctx.generation}'
-        })
-        future = self.submit(GapFitCalculation, **inputs)
-        self.report(f'gen {self.ctx.generation}: fitting GapFitCalculation<{future.pk}> to '
+            inputs.reference_energies = self.ctx.reference_energies
+        inputs.training_set = self.ctx.training_set
+        future = self.submit(GapFitBaseWorkChain, gap_fit=inputs,
+                             metadata={'call_link_label': f'gap_fit_gen_{self.ctx.generation}'})
+        self.report(f'gen {self.ctx.generation}: fitting GapFitBaseWorkChain<{future.pk}> to '
                     f'{self.ctx.training_set.num_structures} configurations')
         return ToContext(fit=future)
 
