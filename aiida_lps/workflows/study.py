@@ -168,8 +168,7 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
                    help='Sections crystal, seed, training, glass, conductivity, composition: see protocols/study.yaml.')
         spec.input('options', valid_type=dict, non_db=True, default=dict, validator=validate_options,
                    help='metadata.options per code, {"pw": {...}, "gap_fit": {...}, "lmp": {...}} (resources, '
-                        'max_wallclock_seconds in s, queue_name, account, ...), merged over each step\'s own; the '
-                        'MD runs inside the training take none yet (LammpsMdCalculation defaults).')
+                        'max_wallclock_seconds in s, queue_name, account, ...), merged over each step\'s own.')
         spec.outline(
             cls.train,
             cls.inspect_training,
@@ -212,7 +211,7 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
         return ToContext(training=future)
 
     def _training_builder(self):
-        """The training of the crystal (kept in ``ctx.crystal``), with the ``pw`` and ``gap_fit`` options."""
+        """The training of the crystal (kept in ``ctx.crystal``), with the ``pw``, ``gap_fit`` and ``lmp`` options."""
         settings, seed = self._parameters('training'), self._parameters('seed')
         crystal = orm.StructureData(ase=get_crystal(self._parameters('crystal')))
         self.ctx.crystal = crystal
@@ -228,6 +227,7 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
         )
         builder.labelling.pw_base.pw.metadata.options.update(self.inputs.options.get('pw', {}))
         builder.gap_fit.metadata.options.update(self.inputs.options.get('gap_fit', {}))
+        builder.md.lammps.metadata.options.update(self.inputs.options.get('lmp', {}))
         return builder
 
     @staticmethod

@@ -101,7 +101,7 @@ def test_bad_parameters_are_refused(aiida_profile, lps_code):
 
 def test_options_reach_the_calculations_of_every_code(generate_workchain, lps_code, pseudo_family, tiny_gap_xml):
     """Cluster options per code (e.g. account, queue) go to pw.x in the training and the composition sweep, to
-    gap_fit, and to the conductivity's LAMMPS runs."""
+    gap_fit, and to LAMMPS in the training's MD explorers and the conductivity."""
     from aiida_lps.data.gap_potential import GapPotentialData
 
     options = {'pw': {'account': 'project123', 'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 64}},
@@ -116,6 +116,7 @@ def test_options_reach_the_calculations_of_every_code(generate_workchain, lps_co
     assert pw_options.max_wallclock_seconds == 1800  # the labelling protocol's wall time is kept
     gap_fit_options = training.gap_fit.metadata.options
     assert (gap_fit_options.queue_name, gap_fit_options.max_wallclock_seconds) == ('bigmem', 3600)
+    assert training.md.lammps.metadata.options.account == 'project123'
     workchain.ctx.potential = GapPotentialData(tiny_gap_xml).store()
     assert workchain._conductivity_builder().options == {'account': 'project123', 'max_wallclock_seconds': 600}
     assert workchain._composition_builder().pw_base.pw.metadata.options.account == 'project123'
