@@ -176,6 +176,7 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
         self.ctx.scf_retried = False
 
     def should_run_segment(self):
+        """True while a stage has frames to go."""
         return self.ctx.stage < len(self.ctx.stages)
 
     def segment_parameters(self, n_steps: int) -> dict:
@@ -214,8 +215,8 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
         """Keep the frames of the run, then continue, retry a failed SCF once, or stop with what was kept."""
         calculation = self.ctx.current
         n_steps = complete_steps(calculation)
-        if scf_failed(calculation.outputs.retrieved.base.repository.get_object_content(
-                PwCalculation._DEFAULT_OUTPUT_FILE)) if 'retrieved' in calculation.outputs else False:
+        if 'retrieved' in calculation.outputs and scf_failed(
+                calculation.outputs.retrieved.base.repository.get_object_content(PwCalculation._DEFAULT_OUTPUT_FILE)):
             return self.handle_scf_failure(calculation, n_steps)
         if not calculation.is_finished_ok and calculation.exit_status not in WALLTIME_STATUSES:
             self.keep(calculation, n_steps, continued=False)
@@ -270,9 +271,11 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
         self.ctx.stage_frames += kept
 
     def kept_count(self) -> int:
+        """Frames kept so far, over all stages."""
         return sum(entry['kept'] for entry in self.ctx.plan)
 
     def check_segment_count(self):
+        """Stop with the frames so far when the MD is unfinished after ``max_segments`` runs."""
         if self.should_run_segment() and len(self.ctx.segments) >= self.inputs.max_segments.value:
             self.results()
             return self.exit_codes.ERROR_TOO_MANY_SEGMENTS.format(n_segments=len(self.ctx.segments))
@@ -280,7 +283,7 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
 
     def results(self):
         """Join the kept frames of every run into ``trajectory``, ``thermo`` and ``msd``."""
-        if not self.ctx.plan or 'trajectory' in self.outputs:
+        if not self.ctx.plan:
             return
         runs = {}
         for entry in self.ctx.plan:

@@ -168,14 +168,20 @@ def fake_md_run(computer, n_steps: int, first_position: float, scf_failure: bool
     return calculation
 
 
-def test_an_scf_failure_is_retried_once_with_less_mixing_then_stops_with_its_frames(
-        aiida_profile, aiida_localhost, lps_code, pseudo_family):
+def set_up_md(code):
+    """A PwMdWorkChain of 20 NVE steps, instantiated and set up but not run: its steps are called by hand."""
     from aiida.engine.utils import instantiate_process
     from aiida.manage import get_manager
 
-    builder = md_builder(lps_code('pw'), equilibration_steps=0, production_steps=20)
+    builder = md_builder(code, equilibration_steps=0, production_steps=20)
     process = instantiate_process(get_manager().get_runner(), PwMdWorkChain, **builder._inputs(prune=True))
     process.setup()
+    return process
+
+
+def test_an_scf_failure_is_retried_once_with_less_mixing_then_stops_with_its_frames(
+        aiida_profile, aiida_localhost, lps_code, pseudo_family):
+    process = set_up_md(lps_code('pw'))
     beta = process.ctx.mixing_beta
 
     # first failure after 7 complete steps: 5 frames kept, the retry starts at frame 6 with half the mixing beta
@@ -198,6 +204,27 @@ def test_an_scf_failure_is_retried_once_with_less_mixing_then_stops_with_its_fra
     trajectory = process.outputs['trajectory']
     np.testing.assert_array_equal(trajectory.get_stepids(), np.arange(9))
     np.testing.assert_allclose(np.diff(trajectory.get_positions()[:, 0, 0]), 0.01)  # no gap, no repeat
+
+
+def test_a_failed_pw_run_and_a_run_too_short_to_continue_stop_with_the_frames_so_far(
+        aiida_profile, aiida_localhost, lps_code, pseudo_family):
+    failed = set_up_md(lps_code('pw'))
+    failed.ctx.segments.append('segment_1')
+    failed.ctx.current = fake_md_run(aiida_localhost, 4, 0.0, scf_failure=False, exit_status=305)
+    exit_code = failed.inspect_segment()
+    assert exit_code.status == PwMdWorkChain.exit_codes.ERROR_PW_FAILED.status and 'exit 305' in exit_code.message
+    np.testing.assert_array_equal(failed.outputs['trajectory'].get_stepids(), np.arange(4))
+
+    short = set_up_md(lps_code('pw'))
+    walltime = PwMdCalculation.exit_codes.ERROR_OUT_OF_WALLTIME.status
+    for index, n_steps in enumerate((6, 2)):  # 4 frames kept, then a run that made only 2 steps
+        short.ctx.segments.append(f'segment_{index + 1}')
+        short.ctx.current = fake_md_run(aiida_localhost, n_steps, 0.04 * index, scf_failure=False,
+                                        exit_status=walltime)
+        exit_code = short.inspect_segment()
+    assert exit_code.status == PwMdWorkChain.exit_codes.ERROR_SEGMENT_TOO_SHORT.status
+    assert 'completed 2 MD steps' in exit_code.message
+    np.testing.assert_array_equal(short.outputs['trajectory'].get_stepids(), np.arange(4))
 
 
 #: ArrheniusWorkChain at 1 fs: 2 Andersen steps, 20 NVE steps (the fewest frames it accepts), every step stored.
