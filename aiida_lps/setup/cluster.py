@@ -96,6 +96,11 @@ class Cluster:
     cpus: int
     memory_mb: int
 
+    @classmethod
+    def in_folder(cls, folder: str | os.PathLike) -> Cluster:
+        """The cluster whose files are in ``folder``, for finding its daemons (node and sizes unknown)."""
+        return cls(pathlib.Path(folder).resolve(), '', 0, 0)
+
     @property
     def slurm_conf(self) -> pathlib.Path:
         return self.folder / 'slurm.conf'
@@ -172,13 +177,14 @@ def configure(folder: str | os.PathLike = DEFAULT_FOLDER) -> Cluster:
 
 
 def running(cluster: Cluster, daemon: str) -> int | None:
-    """The pid of ``daemon`` of ``cluster`` when its pid file names a live process, else None."""
+    """The pid of ``daemon`` of ``cluster`` when its pid file names a live process whose command line is that daemon's
+    with this cluster's folder (a stale pid file may name an unrelated process by now), else None."""
     try:
         pid = int(cluster.pid_file(daemon).read_text().split()[0])
-        os.kill(pid, 0)
+        command = pathlib.Path(f'/proc/{pid}/cmdline').read_bytes().replace(b'\0', b' ').decode()
     except (OSError, ValueError, IndexError):
         return None
-    return pid
+    return pid if daemon in command and str(cluster.folder) in command else None
 
 
 def start(folder: str | os.PathLike = DEFAULT_FOLDER) -> tuple[Cluster, list[str]]:
@@ -209,7 +215,7 @@ def stop(folder: str | os.PathLike = DEFAULT_FOLDER, daemons=DAEMONS) -> list[st
     """Stop ``daemons`` of the cluster in ``folder`` (SIGTERM by pid file, in reverse start order); return those
     stopped. When slurmctld is among them, every job of the cluster is cancelled first (slurmstepd would outlive
     slurmd and keep running its job)."""
-    cluster = Cluster(pathlib.Path(folder).resolve(), '', 0, 0)
+    cluster = Cluster.in_folder(folder)
     if 'slurmctld' in daemons and running(cluster, 'slurmctld'):
         _cancel_all_jobs(cluster)
     stopped = []
@@ -329,7 +335,7 @@ def main(argv: list[str]) -> int:
         print('stopped: ' + (', '.join(stop(folder)) or 'nothing was running'))
         return 0
     if argv[0] == 'status':
-        cluster = Cluster(pathlib.Path(folder).resolve(), '', 0, 0)
+        cluster = Cluster.in_folder(folder)
         for daemon in DAEMONS:
             pid = running(cluster, daemon)
             print(f'{daemon}: {f"running, pid {pid}" if pid else "stopped"}')
