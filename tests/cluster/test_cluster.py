@@ -10,6 +10,7 @@ import asyncio
 import glob
 import importlib.util
 import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -191,8 +192,9 @@ def run_until_terminated(builder, action=None):
 
 def _md_started(node) -> bool:
     """Whether LAMMPS of CalcJob ``node`` has begun its thermo table (the remote folder is on this machine)."""
-    log = os.path.join(node.get_remote_workdir() or '', 'md.out')
-    return os.path.exists(log) and 'Step' in open(log).read()
+    workdir = node.get_remote_workdir()
+    log = pathlib.Path(workdir or '.', 'md.out')
+    return workdir is not None and log.exists() and 'Step' in log.read_text()
 
 
 def _slurm_state(node, cluster) -> str | None:
