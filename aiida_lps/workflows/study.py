@@ -31,7 +31,8 @@ from aiida_lps.workflows.composition import validate_inputs as validate_composit
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain, validate_temperatures
 from aiida_lps.workflows.glass import GlassSamplingWorkChain
 from aiida_lps.workflows.protocols import ProtocolMixin
-from aiida_lps.workflows.training import IterativeTrainingWorkChain, stage_message
+from aiida_lps.workflows.stages import stage_message
+from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
 __all__ = ('LpsStudyWorkChain',)
 

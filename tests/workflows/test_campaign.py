@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from aiida_lps import query
 from aiida_lps.cli.campaign import handover, import_pieces, read_state, write_state
-from aiida_lps.workflows.training import IterativeTrainingWorkChain, resume_point
+from aiida_lps.workflows.stages import resume_point
+from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
 MORE_PERTURBATIONS = {
     'name': 'more',

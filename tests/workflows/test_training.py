@@ -6,7 +6,8 @@ from aiida.engine import run_get_node
 from li2s_cells import FIXED_OCCUPATIONS, li2s, li2s_atoms
 
 from aiida_lps.sampling.selection import known_configuration_mask
-from aiida_lps.workflows.training import IterativeTrainingWorkChain, resume_point, stage_verdict
+from aiida_lps.workflows.stages import resume_point, stage_verdict
+from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
 PERTURB_STAGE = {
     'name': 'perturb',
@@ -200,7 +201,7 @@ def test_training_plot_draws_each_series_and_the_per_element_parity(tmp_path):
 def test_random_search_explorer_keeps_dissimilar_cells_and_relaxes_them_with_the_gap(aiida_profile, tiny_gap_xml):
     from aiida_lps.data.gap_potential import GapPotentialData
     from aiida_lps.structures.crystals import get_crystal
-    from aiida_lps.workflows.training import RandomSearchExplorer
+    from aiida_lps.workflows.explorers import RandomSearchExplorer
 
     assert RandomSearchExplorer.validate({'n_generated': 2, 'n_selected': 3}) == \
         'explorer random_search: need 0 < n_selected <= n_generated'

@@ -7,7 +7,8 @@ from li2s_cells import li2s
 
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.workflows.glass import GlassSamplingWorkChain
-from aiida_lps.workflows.training import GlassExplorer, IterativeTrainingWorkChain, derived_seed
+from aiida_lps.workflows.explorers import GlassExplorer, derived_seed
+from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
 #: One Li3PS4 glass of 8 atoms (one formula unit) per generation with the `fast` glass protocol (5 BFGS steps).
 GLASS = {'type': 'glass', 'composition': 'Li3PS4', 'n_atoms': 8, 'count': 1, 'protocol': 'fast'}
