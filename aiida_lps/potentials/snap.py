@@ -50,7 +50,9 @@ __all__ = (
 #: None leaves stresses out of the fit, as for the GAP. ``force_sigma`` ({"sigma_min", "c", "a"}, thesis eq. 16 as
 #: for the GAP) replaces ``force_sigma_eV_per_A`` by a per-atom sigma that grows with the DFT force, so a few
 #: close-contact configurations with forces of tens of eV/Angstrom do not dominate the fit. ``ridge`` is
-#: dimensionless.
+#: dimensionless. ``sigma_factors_by_source`` (tag ``source`` -> dimensionless factor) multiplies every sigma of the
+#: configurations with that ``source`` tag, e.g. ``{"gap": 3.0}`` gives GAP-labelled frames a third of the weight of
+#: DFT labels (``source: dft``) in the residuals; configurations of other sources keep factor 1.
 DEFAULT_SNAP_HYPERPARAMETERS = {
     'twojmax': 6,
     'rcutfac': 1.0,
@@ -63,6 +65,7 @@ DEFAULT_SNAP_HYPERPARAMETERS = {
     'virial_sigma_eV_per_atom': None,
     'force_sigma': None,
     'ridge': 1.0e-8,
+    'sigma_factors_by_source': {},
 }
 FORCE_SIGMA_KEYS = {'sigma_min', 'c', 'a'}
 
@@ -88,6 +91,10 @@ def merge_snap_hyperparameters(overrides: dict | None = None, species: Sequence[
                                              or set(merged['force_sigma']) - FORCE_SIGMA_KEYS):
         raise ValueError(f'force_sigma must be a dict with keys among {sorted(FORCE_SIGMA_KEYS)} (thesis eq. 16), '
                          f'got {merged["force_sigma"]!r}')
+    factors = merged['sigma_factors_by_source']
+    if not isinstance(factors, dict) or not all(isinstance(value, (int, float)) and value > 0
+                                                for value in factors.values()):
+        raise ValueError(f'sigma_factors_by_source must map source tags to positive factors, got {factors!r}')
     for key in ('radii_A', 'weights'):
         missing = sorted(set(species or ()) - set(merged[key]))
         if missing:
@@ -294,7 +301,8 @@ def weighted_system(
     """The weighted design matrix and target vector of the least-squares fit.
 
     Energy rows are divided by (n_atoms sigma_E), force rows by sigma_F (per atom with ``force_sigma``), virial
-    rows (only for frames with a stress, and only when ``virial_sigma_eV_per_atom`` is set) by (n_atoms sigma_V).
+    rows (only for frames with a stress, and only when ``virial_sigma_eV_per_atom`` is set) by (n_atoms sigma_V);
+    each sigma of a frame is multiplied by its ``sigma_factors_by_source`` factor (``atoms.info['source']``).
 
     :param frames: ``ase.Atoms`` whose calculators hold energy (eV), forces (eV/Angstrom), optionally stress.
     :param baselines: energy (eV) subtracted from each frame's energy (``reference_baselines``); None: zero.
@@ -307,19 +315,20 @@ def weighted_system(
     matrices, targets = [], []
     for atoms, rows, baseline in zip(frames, descriptors, baselines):
         n_atoms = len(atoms)
-        matrices.append(rows.energy[None, :] / (n_atoms * sigma_e))
-        targets.append([(atoms.get_potential_energy() - baseline) / (n_atoms * sigma_e)])
+        factor = hyperparameters['sigma_factors_by_source'].get(atoms.info.get('source'), 1.0)
+        matrices.append(rows.energy[None, :] / (n_atoms * sigma_e * factor))
+        targets.append([(atoms.get_potential_energy() - baseline) / (n_atoms * sigma_e * factor)])
         forces = atoms.get_forces()
         if hyperparameters['force_sigma']:
-            sigma = np.repeat(force_dependent_sigma(forces, **hyperparameters['force_sigma']), 3)
+            sigma = np.repeat(force_dependent_sigma(forces, **hyperparameters['force_sigma']), 3) * factor
         else:
-            sigma = np.full(forces.size, sigma_f)
+            sigma = np.full(forces.size, sigma_f * factor)
         matrices.append(rows.forces / sigma[:, None])
         targets.append(forces.ravel() / sigma)
         if sigma_v and 'stress' in atoms.calc.results:
             virial = -atoms.calc.results['stress'] * atoms.get_volume()  # Voigt, eV
-            matrices.append(rows.virial / (n_atoms * sigma_v))
-            targets.append(virial / (n_atoms * sigma_v))
+            matrices.append(rows.virial / (n_atoms * sigma_v * factor))
+            targets.append(virial / (n_atoms * sigma_v * factor))
     return np.concatenate(matrices), np.concatenate(targets)
 
 

@@ -119,6 +119,23 @@ def test_force_dependent_sigma_weights_each_atom(morse_labelled_frames):
         merge_snap_hyperparameters({'force_sigma': {'sigma': 0.1}})
 
 
+def test_sigma_factor_by_source_scales_only_those_rows(morse_labelled_frames):
+    """A ``source: gap`` frame with factor 4 has its energy and force rows divided by 4 more than a DFT frame."""
+    frames = morse_labelled_frames(count=2, seed=7)
+    frames[1].info['source'] = 'gap'
+    plain = merge_snap_hyperparameters({})
+    weighted = merge_snap_hyperparameters({'sigma_factors_by_source': {'gap': 4.0}})
+    descriptors = snap_descriptors(frames, ['Li', 'P', 'S'], plain)
+    matrix_plain, target_plain = weighted_system(frames, descriptors, plain)
+    matrix, target = weighted_system(frames, descriptors, weighted)
+    rows = 1 + 3 * len(frames[0])  # energy row and force rows of the first (morse) frame
+    np.testing.assert_array_equal(matrix[:rows], matrix_plain[:rows])
+    np.testing.assert_allclose(matrix[rows:], matrix_plain[rows:] / 4.0)
+    np.testing.assert_allclose(target[rows:], target_plain[rows:] / 4.0)
+    with pytest.raises(ValueError, match='sigma_factors_by_source must map source tags to positive factors'):
+        merge_snap_hyperparameters({'sigma_factors_by_source': {'gap': 0.0}})
+
+
 def test_snap_files_round_trip(morse_model):
     model, _ = morse_model
     parsed = read_snapcoeff(model.snapcoeff())
