@@ -186,5 +186,54 @@ def handover(folder, profile):
     click.echo(json.dumps(piece, indent=2))
 
 
+def generation_table(rows: list) -> list[str]:
+    """Markdown lines: per generation of an ``rmse_table``, its stage, labels and validation RMSEs."""
+    lines = ['| generation | stage | labelled | training set | validation force RMSE (eV/A): all, by element '
+             '| validation energy RMSE (meV/atom) |', '|---|---|---|---|---|---|']
+    for row in rows:
+        validation = row.get('rmse', {}).get('validation', {})
+        by_element = ', '.join(f'{element} {value:.3f}'
+                               for element, value in sorted(validation.get('force_rmse_by_element', {}).items()))
+        force = validation.get('force_rmse_eV_per_A')
+        energy = validation.get('energy_rmse_meV_per_atom')
+        labelled = row.get('n_labelled', sum(counts['n_labelled'] for key, counts in row.items()
+                                             if key.endswith('_structures') and isinstance(counts, dict)))
+        lines.append(f'| {row["generation"]} | {row["stage"]} | {labelled} | {row.get("n_training", "-")} | '
+                     f'{"-" if force is None else f"{force:.3f}"} ({by_element or "-"}) | '
+                     f'{"-" if energy is None else f"{energy:.1f}"} |')
+    return lines
+
+
+@campaign.command('status')
+@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@PROFILE_OPTION
+def status(folder, profile):
+    """The pieces of FOLDER's campaign and, from its last handed-over piece, the table of generations (markdown)."""
+    from aiida import load_profile, orm
+    from aiida.common.exceptions import NotExistent
+
+    load_profile(profile, allow_switch=True)
+    state = read_state(folder)
+    click.echo('| piece | node | exit | paused in | training set | pw.x runs | pw.x CPU-h | archive (MB) |')
+    click.echo('|---|---|---|---|---|---|---|---|')
+    for piece in state['pieces']:
+        paused = piece.get('paused') or {}
+        click.echo(f'| {piece["index"]} | {piece["uuid"][:8]} | {piece.get("exit_status", "running")} | '
+                   f'{paused.get("stage", "-")} | {piece.get("n_training", "-")} | {piece.get("n_pw", "-")} | '
+                   f'{piece.get("pw_cpu_hours", "-")} | {piece.get("archive_MB", "-")} |')
+    finished = [piece for piece in state['pieces'] if piece.get('archive')]
+    if not finished:
+        return
+    try:
+        node = orm.load_node(finished[-1]['uuid'])
+    except NotExistent:
+        raise click.ClickException('the last handed-over piece is not in this profile: `aiida-lps campaign next` '
+                                   'imports the archives')
+    if 'rmse_table' in node.outputs:
+        click.echo('')
+        for line in generation_table(node.outputs.rmse_table['generations']):
+            click.echo(line)
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')

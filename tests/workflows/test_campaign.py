@@ -6,7 +6,7 @@ from aiida.tools.archive.abstract import get_format
 from click.testing import CliRunner
 
 from aiida_lps import query
-from aiida_lps.cli.campaign import handover, import_pieces, read_state, write_state
+from aiida_lps.cli.campaign import handover, import_pieces, read_state, status, write_state
 from aiida_lps.workflows.stages import resume_point
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
@@ -58,6 +58,10 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
     assert not pw_first & archived and pw_both - pw_first <= archived
     assert first['n_pw'] >= 3  # isolated atoms, initial, validation and generation-1 labels
     piece_uuid, first_set_uuid = piece.uuid, training_run.outputs.training_set.uuid
+    summary = CliRunner().invoke(status, [str(folder), '-p', aiida_profile.name])
+    assert summary.exit_code == 0, summary.output
+    assert f'| 2 | {piece.uuid[:8]} | 0 | more |' in summary.output  # the pieces ...
+    assert '| 0 | start | 2 |' in summary.output and '| 2 | more | 1 |' in summary.output  # ... and the generations
 
     with aiida_config_factory(tmp_path / 'fresh') as config, aiida_profile_factory(config):
         import_pieces(folder, read_state(folder))
