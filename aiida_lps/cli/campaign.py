@@ -136,7 +136,9 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
                                        f'{node.exit_message}): fix the cause, then remove it from campaign.json')
         if 'paused' not in node.outputs.rmse_table.get_dict():
             click.echo(f'piece {last["index"]} finished its stages (exit {node.exit_status}); continuing anyway.')
-        builder = IterativeTrainingWorkChain.get_builder_continuation(node)
+        # the stages of the campaign's protocol as installed now: a piece resumes in them by stage name
+        stages = IterativeTrainingWorkChain.get_protocol_inputs(state['protocol'])['stages']
+        builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=stages)
     else:
         structures, initial, validation = campaign_structures(seed)
         builder = IterativeTrainingWorkChain.get_builder_from_protocol(
