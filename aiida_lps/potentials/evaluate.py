@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from aiida_lps.analysis.errors import error_metrics
+from aiida_lps.structures.labels import labelled_atoms
 
-__all__ = ('predict', 'metrics_against_labels')
+__all__ = ('predict', 'labelled_by', 'metrics_against_labels')
 
 
 def predict(frames, calculator) -> tuple[np.ndarray, np.ndarray]:
@@ -20,6 +21,15 @@ def predict(frames, calculator) -> tuple[np.ndarray, np.ndarray]:
         energies.append(copy.get_potential_energy())
         forces.append(copy.get_forces())
     return np.array(energies), np.concatenate(forces)
+
+
+def labelled_by(frames, calculator) -> list:
+    """Copies of ``frames`` carrying ``calculator``'s energy (eV) and forces (eV/Angstrom) as their labels
+    (``SinglePointCalculator``; ``info`` kept)."""
+    energies, forces = predict(frames, calculator)
+    offsets = np.cumsum([0, *(len(atoms) for atoms in frames)])
+    return [labelled_atoms(atoms, energy, forces[offsets[index]:offsets[index + 1]])
+            for index, (atoms, energy) in enumerate(zip(frames, energies))]
 
 
 def metrics_against_labels(frames, calculator, motifs: np.ndarray | None = None) -> dict:

@@ -3,8 +3,7 @@ from aiida.engine import calcfunction
 
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
-from aiida_lps.potentials.evaluate import predict
-from aiida_lps.structures.labels import labelled_atoms
+from aiida_lps.potentials.evaluate import labelled_by
 
 
 @calcfunction
@@ -14,13 +13,5 @@ def predict_with_potential(potential: PotentialData, configurations: TrainingSet
     :raises ValueError: naming the species the potential does not cover, before anything is computed.
     """
     potential.check_covers(configurations.species)
-    frames = configurations.to_atoms()
-    energies, forces = predict(frames, potential.get_calculator())
-    offsets = [0]
-    for atoms in frames:
-        offsets.append(offsets[-1] + len(atoms))
-    predicted = [
-        labelled_atoms(atoms, energy, forces[offsets[index]:offsets[index + 1]])
-        for index, (atoms, energy) in enumerate(zip(frames, energies))
-    ]
+    predicted = labelled_by(configurations.to_atoms(), potential.get_calculator())
     return TrainingSetData.from_atoms(predicted, tags=configurations.get_tags())
