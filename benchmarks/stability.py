@@ -35,15 +35,19 @@ from aiida.engine import run_get_node
 
 load_profile()
 
-from aiida_lps.analysis.stability import anion_summary, closest_pair_over_frames, stability_verdict  # noqa: E402
-from aiida_lps.calculations.functions.replicate_structure import replicate_structure  # noqa: E402
-from aiida_lps.sampling.glass import sample_glass  # noqa: E402
-from aiida_lps.sampling.overlap_relax import relax_overlaps  # noqa: E402
-from aiida_lps.structures.building_blocks import glass_recipe  # noqa: E402
-from aiida_lps.structures.crystals import get_crystal  # noqa: E402
-from aiida_lps.workflows.conductivity import md_parameters  # noqa: E402
-from aiida_lps.workflows.distillation import md_failure  # noqa: E402
-from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain  # noqa: E402
+from aiida_lps.analysis.stability import (
+    anion_summary,
+    closest_pair_over_frames,
+    stability_verdict,
+)
+from aiida_lps.calculations.functions.replicate_structure import replicate_structure
+from aiida_lps.sampling.glass import sample_glass
+from aiida_lps.sampling.overlap_relax import relax_overlaps
+from aiida_lps.structures.building_blocks import glass_recipe
+from aiida_lps.structures.crystals import get_crystal
+from aiida_lps.workflows.conductivity import md_parameters
+from aiida_lps.workflows.distillation import md_failure
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
 CRYSTALS = ('beta-Li3PS4', 'Li7P3S11')
 GLASS = 'glass'

@@ -39,8 +39,8 @@ def closest_pair_over_frames(frames, cutoff_A: float = 3.0) -> tuple[float, int]
 def anion_summary(atoms: Atoms) -> dict:
     """``ps_bonds``: number of P-S pairs closer than ``PS_BOND_CUTOFF_A``; ``motif_fractions``: fraction of P in
     each connectivity motif (``aiida_lps.analysis.motifs``)."""
-    first, second = neighbor_list('ij', atoms, {('P', 'S'): PS_BOND_CUTOFF_A})
-    return {'ps_bonds': int(len(first) // 2),
+    pairs = neighbor_list('i', atoms, {('P', 'S'): PS_BOND_CUTOFF_A})  # each bond from both ends
+    return {'ps_bonds': int(len(pairs) // 2),
             'motif_fractions': motif_fractions(assign_motifs_by_connectivity(atoms, PS_BOND_CUTOFF_A))}
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from aiida_lps.analysis.errors import error_metrics
 from aiida_lps.structures.labels import labelled_atoms
 
-__all__ = ('predict', 'labelled_by', 'metrics_against_labels')
+__all__ = ('labelled_by', 'metrics_against_labels', 'predict')
 
 
 def predict(frames, calculator) -> tuple[np.ndarray, np.ndarray]:

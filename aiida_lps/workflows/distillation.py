@@ -28,7 +28,9 @@ from aiida import orm
 from aiida.common import AttributeDict
 from aiida.engine import ToContext, WorkChain, if_, while_
 
-from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
+from aiida_lps.calculations.functions.concatenate_training_sets import (
+    concatenate_training_sets,
+)
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
 from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
 from aiida_lps.calculations.functions.label_with_potential import label_with_potential
@@ -39,7 +41,11 @@ from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.potentials import POTENTIAL_TYPES
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.sampling.selection import SELECTION_METHODS
-from aiida_lps.workflows.conductivity import MD_SETTINGS, md_parameters, temperature_label
+from aiida_lps.workflows.conductivity import (
+    MD_SETTINGS,
+    md_parameters,
+    temperature_label,
+)
 from aiida_lps.workflows.labelling import closest_pair
 from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 from aiida_lps.workflows.protocols import ProtocolMixin

@@ -2,7 +2,11 @@
 import pytest
 from ase import Atoms
 
-from aiida_lps.analysis.stability import anion_summary, closest_pair_over_frames, stability_verdict
+from aiida_lps.analysis.stability import (
+    anion_summary,
+    closest_pair_over_frames,
+    stability_verdict,
+)
 from aiida_lps.structures.crystals import get_crystal
 
 

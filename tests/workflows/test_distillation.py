@@ -14,7 +14,11 @@ from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.pod_potential import PodPotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.evaluate import metrics_against_labels
-from aiida_lps.workflows.distillation import PotentialDistillationWorkChain, md_failure, validate_inputs
+from aiida_lps.workflows.distillation import (
+    PotentialDistillationWorkChain,
+    md_failure,
+    validate_inputs,
+)
 from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
 ENTRY_POINT = 'lps.training.distillation'
