@@ -116,8 +116,8 @@ PERTURB_ONCE = {
 
 
 @pytest.fixture(scope='session')
-def training_run(aiida_profile, tmp_path_factory):
-    """A finished one-generation IterativeTrainingWorkChain (real pw.x and gap_fit, run once per session):
+def training_run_pk(aiida_profile, tmp_path_factory):
+    """PK of a finished one-generation IterativeTrainingWorkChain (real pw.x and gap_fit, run once per session):
     isolated Li and S atoms, 1 initial + 1 validation + 1 new DFT label, 2 GAP fits and a SNAP fitted alongside
     each, all with the isolated-atom reference energies subtracted."""
     from aiida import orm
@@ -143,7 +143,16 @@ def training_run(aiida_profile, tmp_path_factory):
         _, node = run_get_node(builder)
     assert node.exit_status in (0, IterativeTrainingWorkChain.exit_codes.WARNING_TRAINING_NOT_CONVERGED.status), \
         node.exit_message
-    return node
+    return node.pk
+
+
+@pytest.fixture
+def training_run(training_run_pk):
+    """The node of ``training_run_pk``, loaded afresh: a test that switched to a fresh profile and back closed the
+    storage the nodes loaded before were bound to."""
+    from aiida import orm
+
+    return orm.load_node(training_run_pk)
 
 
 @pytest.fixture

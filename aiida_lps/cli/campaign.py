@@ -188,6 +188,43 @@ def handover(folder, profile):
     click.echo(json.dumps(piece, indent=2))
 
 
+@campaign.command('ship')
+@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument('name')
+@click.option('--description', required=True, help='One line: what the potential is, from which campaign.')
+@click.option('--max-gap-mb', default=10.0, show_default=True,
+              help='A GAP larger than this is not shipped but refitted at import from the shipped training set.')
+@click.option('--into', type=click.Path(file_okay=False, path_type=Path), default=None,
+              help='Catalogue folder (default: the package\'s aiida_lps/data/shipped).')
+@PROFILE_OPTION
+def ship_campaign(folder, name, description, max_gap_mb, into, profile):
+    """Ship the last handed-over piece of FOLDER's campaign as NAME: its training and validation sets, reference
+    energies and fast potentials with their provenance, and its GAP (or the parameters to refit it)."""
+    from aiida import load_profile, orm
+
+    from aiida_lps.cli.potentials import SHIPPED_FOLDER, ship
+    from aiida_lps.data.gap_potential import FILENAME
+
+    load_profile(profile, allow_switch=True)
+    finished = [piece for piece in read_state(folder)['pieces'] if piece.get('archive')]
+    if not finished:
+        raise click.ClickException('no handed-over piece to ship')
+    node = orm.load_node(finished[-1]['uuid'])
+    roles = ('training_set', 'validation_set', 'reference_energies', 'pod_potential', 'snap_potential')
+    nodes = {role: node.outputs[role] for role in roles if role in node.outputs}
+    gap = node.outputs.potential
+    size_mb = len(gap.base.repository.get_object_content(FILENAME, mode='rb')) / 1e6
+    refit = None
+    if size_mb > max_gap_mb:
+        fit = gap.creator
+        refit = {'parameters': fit.inputs.parameters.get_dict(), 'seed': fit.inputs.seed.value,
+                 'shipped_gap_uuid_not_included': gap.uuid, 'gap_xml_MB': round(size_mb, 1)}
+    else:
+        nodes['gap'] = gap
+    entry = ship(into or SHIPPED_FOLDER, name, description, nodes, gap_refit=refit)
+    click.echo(json.dumps(entry, indent=2))
+
+
 def generation_table(rows: list) -> list[str]:
     """Markdown lines: per generation of an ``rmse_table``, its stage, labels and validation RMSEs."""
     lines = ['| generation | stage | labelled | training set | validation force RMSE (eV/A): all, by element '

@@ -57,7 +57,7 @@ def refit_gap(entry: dict, code, group) -> tuple:
         return existing[0], None
     refit = entry['gap_refit']
     inputs = {'code': code, 'training_set': orm.load_node(entry['nodes']['training_set']),
-              'parameters': orm.Dict(refit['parameters'])}
+              'parameters': orm.Dict(refit['parameters']), 'seed': orm.Int(refit.get('seed', 1))}
     if 'reference_energies' in entry['nodes']:
         inputs['reference_energies'] = orm.load_node(entry['nodes']['reference_energies'])
     start = time.monotonic()

@@ -6,7 +6,8 @@ from aiida.tools.archive.abstract import get_format
 from click.testing import CliRunner
 
 from aiida_lps import query
-from aiida_lps.cli.campaign import handover, import_pieces, read_state, status, write_state
+from aiida_lps.cli.campaign import handover, import_pieces, read_state, ship_campaign, status, write_state
+from aiida_lps.cli.potentials import read_catalogue
 from aiida_lps.workflows.stages import resume_point
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
@@ -58,6 +59,14 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
     assert not pw_first & archived and pw_both - pw_first <= archived
     assert first['n_pw'] >= 3  # isolated atoms, initial, validation and generation-1 labels
     piece_uuid, first_set_uuid = piece.uuid, training_run.outputs.training_set.uuid
+    # shipping the last piece: its sets, reference energies and SNAP; its GAP refitted at import (above --max-gap-mb)
+    shipped = CliRunner().invoke(ship_campaign, [str(folder), 'tiny', '--description', 'test', '--max-gap-mb', '0',
+                                                 '--into', str(tmp_path / 'shipped'), '-p', aiida_profile.name])
+    assert shipped.exit_code == 0, shipped.output
+    entry = read_catalogue(tmp_path / 'shipped')['tiny']
+    assert entry['nodes']['training_set'] == results['training_set'].uuid
+    assert set(entry['nodes']) == {'training_set', 'validation_set', 'reference_energies', 'snap_potential'}
+    assert entry['gap_refit']['parameters'] == piece.inputs.gap_fit.parameters.get_dict()
     summary = CliRunner().invoke(status, [str(folder), '-p', aiida_profile.name])
     assert summary.exit_code == 0, summary.output
     assert f'| 2 | {piece.uuid[:8]} | 0 | more |' in summary.output  # the pieces ...
