@@ -56,6 +56,33 @@ def campaign_structures(seed: int) -> tuple[dict, dict, dict]:
     return structures, initial, validation
 
 
+def unlabelled(structures: dict, labelled) -> dict:
+    """The ``structures`` (label -> StructureData) whose label is not among the ``label`` tags of ``labelled``."""
+    done = {tags.get('label') for tags in labelled.get_tags()} if labelled is not None else set()
+    return {label: structure for label, structure in structures.items() if label not in done}
+
+
+def first_piece_builder(protocol: str, seed: int, codes: dict, salvaged: dict):
+    """Builder of the campaign's first run; with the ``salvaged`` labels of a first piece that was stopped
+    (``salvage``) it starts from them and labels only the rest."""
+    from aiida import orm
+
+    from aiida_lps.workflows.training import IterativeTrainingWorkChain
+
+    structures, initial, validation = campaign_structures(seed)
+    sets = {label: orm.load_node(uuid) for label, uuid in salvaged.get('sets', {}).items()}
+    training_set, validation_set = sets.get('label_initial_structures'), sets.get('label_validation_structures')
+    builder = IterativeTrainingWorkChain.get_builder_from_protocol(
+        codes['pw'], codes['gap_fit'], structures, lammps_code=codes['lmp'], protocol=protocol,
+        overrides={'seed': seed}, initial_structures=unlabelled(initial, training_set),
+        validation_structures=unlabelled(validation, validation_set), training_set=training_set,
+        validation_set=validation_set,
+    )
+    if 'reference_energies' in salvaged:
+        builder.gap_fit.reference_energies = orm.load_node(salvaged['reference_energies'])
+    return builder
+
+
 def _codes(pw_ranks: int) -> dict:
     """The CPU-slot codes of this profile's ``localhost`` (created when missing)."""
     from aiida import orm
@@ -120,32 +147,33 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     state = read_state(folder)
     import_pieces(folder, state)
     codes = _codes(pw_ranks)
-    if state['pieces']:
-        last = state['pieces'][-1]
-        if not last.get('archive'):
-            try:
-                node = orm.load_node(last['uuid'])
-            except NotExistent:
-                raise click.ClickException(f'piece {last["index"]} ({last["uuid"]}) has no archive and is not in this '
-                                           'profile: it was lost with its machine; remove it from campaign.json')
-            raise click.ClickException(f'piece {last["index"]} is {node.process_state.value}: wait for it and run '
-                                       '`aiida-lps campaign handover` first')
-        node = orm.load_node(last['uuid'])
+    last = state['pieces'][-1] if state['pieces'] else {}
+    if last and not last.get('archive'):
+        try:
+            node = orm.load_node(last['uuid'])
+        except NotExistent:
+            raise click.ClickException(f'piece {last["index"]} ({last["uuid"]}) has no archive and is not in this '
+                                       'profile: it was lost with its machine; remove it from campaign.json')
+        raise click.ClickException(f'piece {last["index"]} is {node.process_state.value}: wait for it and run '
+                                   '`aiida-lps campaign handover` (or `salvage` to stop it) first')
+    finished = [piece for piece in state['pieces'] if piece.get('archive') and not piece.get('salvaged')]
+    if finished:
+        node = orm.load_node(finished[-1]['uuid'])
         if 'potential' not in node.outputs:
-            raise click.ClickException(f'piece {last["index"]} ended without a potential (exit {node.exit_status}: '
-                                       f'{node.exit_message}): fix the cause, then remove it from campaign.json')
-        if 'paused' not in node.outputs.rmse_table.get_dict():
-            click.echo(f'piece {last["index"]} finished its stages (exit {node.exit_status}); continuing anyway.')
+            raise click.ClickException(f'piece {finished[-1]["index"]} ended without a potential (exit '
+                                       f'{node.exit_status}: {node.exit_message}): fix the cause, then remove it '
+                                       'from campaign.json')
+        if last.get('salvaged'):
+            click.echo(f'piece {last["index"]} was salvaged: its labels stay in {last["archive"]}, but a continuation '
+                       f'starts from piece {finished[-1]["index"]} and does not reuse them')
         # the stages of the campaign's protocol as installed now: a piece resumes in them by stage name
         stages = IterativeTrainingWorkChain.get_protocol_inputs(state['protocol'])['stages']
         builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=stages)
     else:
-        structures, initial, validation = campaign_structures(seed)
-        builder = IterativeTrainingWorkChain.get_builder_from_protocol(
-            codes['pw'], codes['gap_fit'], structures, lammps_code=codes['lmp'], protocol=protocol,
-            overrides={'seed': seed}, initial_structures=initial, validation_structures=validation,
-        )
-        state.update(protocol=protocol, seed=seed, started=_now())
+        state.setdefault('protocol', protocol)
+        state.setdefault('seed', seed)
+        state.setdefault('started', _now())
+        builder = first_piece_builder(state['protocol'], state['seed'], codes, last.get('salvaged', {}))
     builder.labelling.pw_base.pw.code = codes['pw']
     builder.labelling.pw_base.pw.metadata.options.resources = {'num_machines': 1, 'num_mpiprocs_per_machine': pw_ranks}
     builder.gap_fit.code = codes['gap_fit']
@@ -184,6 +212,79 @@ def handover(folder, profile):
                  archive_MB=round((folder / archive).stat().st_size / 1e6, 2), **pw_cost(node))
     if 'training_set' in node.outputs:
         piece['n_training'] = node.outputs.training_set.num_structures
+    write_state(folder, state)
+    click.echo(json.dumps(piece, indent=2))
+
+
+def salvage_labels(node) -> dict:
+    """What an unfinished training run ``node`` labelled, as nodes: ``reference_energies`` (if its isolated atoms
+    finished) and, per labelling it started (by call link label, e.g. ``label_initial_structures``), a
+    TrainingSetData of its finished pw.x labels (``training_set_from_pw`` over their outputs, so the provenance
+    leads to the pw.x runs)."""
+    from aiida.common.links import LinkType
+
+    from aiida_lps.calculations.functions.training_set_from_pw import training_set_from_pw
+
+    salvaged = {'sets': {}}
+    for link in node.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all():
+        child = link.node
+        if link.link_label == 'isolated_atom_energies':
+            if child.is_finished_ok:
+                salvaged['reference_energies'] = child.outputs.reference_energies
+            continue
+        if not link.link_label.startswith('label_'):
+            continue
+        if child.is_finished_ok:
+            salvaged['sets'][link.link_label] = child.outputs.training_set
+            continue
+        kwargs = {}
+        for pw_link in child.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all():
+            pw_base = pw_link.node
+            if pw_base.is_finished_ok:
+                label = pw_link.link_label.removeprefix('pw_')
+                kwargs.update({f'structure_{label}': pw_base.inputs.pw.structure,
+                               f'parameters_{label}': pw_base.outputs.output_parameters,
+                               f'trajectory_{label}': pw_base.outputs.output_trajectory})
+        if kwargs:
+            if 'tags' in child.inputs:
+                kwargs['tags'] = child.inputs.tags
+            salvaged['sets'][link.link_label] = training_set_from_pw(**kwargs)
+    return salvaged
+
+
+@campaign.command('salvage')
+@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@PROFILE_OPTION
+def salvage(folder, profile):
+    """Keep what the unfinished last piece of FOLDER's campaign labelled (when its allocation ends): kill it,
+    gather its finished pw.x labels into training sets and export them with the piece. The next piece of a campaign
+    that has not finished its first piece starts from them and labels only the rest."""
+    from aiida import load_profile, orm
+    from aiida.engine.processes.control import kill_processes
+    from aiida.tools.archive import create_archive
+
+    load_profile(profile, allow_switch=True)
+    state = read_state(folder)
+    if not state['pieces'] or state['pieces'][-1].get('archive'):
+        raise click.ClickException('no unfinished piece to salvage')
+    piece = state['pieces'][-1]
+    node = orm.load_node(piece['uuid'])
+    if not node.is_terminated:
+        kill_processes([node], all_entries=False, timeout=60.0, wait=True)
+    salvaged = salvage_labels(node)
+    nodes = [node, *salvaged['sets'].values()]
+    nodes += [*{set_.creator for set_ in salvaged['sets'].values()}]
+    if 'reference_energies' in salvaged:
+        nodes.append(salvaged['reference_energies'])
+    archive = f'piece_{piece["index"]:02d}_salvaged.aiida'
+    create_archive(nodes, folder / archive, overwrite=True, create_backward=False, return_backward=False,
+                   call_calc_backward=False, call_work_backward=False)
+    piece.update(archive=archive, exit_status=None, exit_message='salvaged after it was stopped',
+                 salvaged={'sets': {label: set_.uuid for label, set_ in salvaged['sets'].items()},
+                           'n_labels': {label: set_.num_structures for label, set_ in salvaged['sets'].items()},
+                           **({'reference_energies': salvaged['reference_energies'].uuid}
+                              if 'reference_energies' in salvaged else {})},
+                 archive_MB=round((folder / archive).stat().st_size / 1e6, 2), **pw_cost(node))
     write_state(folder, state)
     click.echo(json.dumps(piece, indent=2))
 

@@ -104,8 +104,6 @@ def validate_inputs(inputs, _):
         return 'a potential continues a run: give it with the training_set it was fitted to and no initial_structures'
     if 'previous_rmse_table' in inputs and 'potential' not in inputs:
         return 'previous_rmse_table continues a run: give it with that run\'s potential and training_set'
-    if 'validation_set' in inputs and inputs.get('validation_structures'):
-        return 'give either a labelled validation_set or validation_structures to label, not both'
     for name in ('training_set', 'validation_set'):
         message = label_settings_mismatch(inputs[name], inputs['labelling']) if name in inputs else None
         if message:
@@ -397,28 +395,26 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             if f'labelled_{name}' not in self.ctx:
                 continue
             child = self.ctx[f'labelled_{name}']
+            target = 'validation_set' if name == 'validation_structures' else 'training_set'
             if not child.is_finished_ok:
                 reason = f'DftLabellingWorkChain<{child.pk}> exit {child.exit_status}: {child.exit_message}'
-                if name == 'validation_structures' or self.ctx.training_set is None:
+                if self.ctx[target] is None:
                     return self.exit_codes.ERROR_INITIAL_LABELLING_FAILED.format(which=name, reason=reason)
-                self.report(f'no {name} could be labelled ({reason}); starting from the given training set')
+                self.report(f'no {name} could be labelled ({reason}); starting from the given {target}')
                 continue
             summary = child.outputs.summary.get_dict()
             self.ctx.start_counts[name] = {'n_labelled': summary['n_labelled'], 'n_failed': summary['n_failed']}
             labelled = child.outputs.training_set
-            if name == 'validation_structures':
-                self.ctx.validation_set = labelled
-            elif self.ctx.training_set is None:
-                self.ctx.training_set = labelled
-            else:
-                self.ctx.training_set = self._append(labelled, 'append_initial_structures')
+            if self.ctx[target] is None:
+                self.ctx[target] = labelled
+            else:  # a given (e.g. salvaged) set, completed with the structures labelled now
+                self.ctx[target] = self._append(self.ctx[target], labelled, f'append_{name}')
         return None
 
-    def _append(self, labelled: TrainingSetData, link_label: str) -> TrainingSetData:
-        """The current training set followed by ``labelled`` (calcfunction)."""
-        return run_calcfunction(
-            concatenate_training_sets, link_label, set_0=self.ctx.training_set, set_1=labelled
-        ).outputs.result
+    @staticmethod
+    def _append(first: TrainingSetData, labelled: TrainingSetData, link_label: str) -> TrainingSetData:
+        """``first`` followed by ``labelled`` (calcfunction)."""
+        return run_calcfunction(concatenate_training_sets, link_label, set_0=first, set_1=labelled).outputs.result
 
     def needs_initial_fit(self):
         return self.ctx.potential is None
@@ -623,7 +619,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             failures = {'labelling': reason}
         if child.is_finished_ok:
             self.ctx.new_labels = child.outputs.training_set
-            self.ctx.training_set = self._append(self.ctx.new_labels, f'append_gen_{self.ctx.generation}')
+            self.ctx.training_set = self._append(self.ctx.training_set, self.ctx.new_labels,
+                                                f'append_gen_{self.ctx.generation}')
         n_labelled = 0 if self.ctx.new_labels is None else self.ctx.new_labels.num_structures
         row.update(n_labelled=n_labelled, n_failed=len(failures), label_failures=failures)
         self.report(f'gen {self.ctx.generation}: {n_labelled} labelled, {len(failures)} failed'

@@ -4,9 +4,11 @@ from aiida import orm
 from aiida.engine import run_get_node
 from aiida.tools.archive.abstract import get_format
 from click.testing import CliRunner
+from li2s_cells import li2s
 
 from aiida_lps import query
-from aiida_lps.cli.campaign import handover, import_pieces, read_state, ship_campaign, status, write_state
+from aiida_lps.cli.campaign import (handover, import_pieces, read_state, salvage_labels, ship_campaign, status,
+                                    unlabelled, write_state)
 from aiida_lps.cli.potentials import read_catalogue
 from aiida_lps.workflows.stages import resume_point
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
@@ -85,3 +87,24 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
         rows = continuation.previous_rmse_table['generations']
         assert resume_point(continuation.stages.get_list(), rows)[0] == 0  # resumes in stage `more` ...
         assert len(resume_point(continuation.stages.get_list(), rows)[1]) == 2  # ... after its one generation
+
+
+@pytest.mark.requires_codes
+def test_salvaged_labels_seed_a_new_run_that_labels_only_the_rest(training_run):
+    salvaged = salvage_labels(training_run)
+    assert salvaged['reference_energies'].uuid == training_run.outputs.reference_energies.uuid
+    assert set(salvaged['sets']) == {'label_initial_structures', 'label_validation_structures', 'label_gen_1'}
+    validation = salvaged['sets']['label_validation_structures']
+    assert unlabelled({'li2s_v': li2s(3), 'li2s_w': li2s(4)}, validation).keys() == {'li2s_w'}
+
+    # a run given a (salvaged) validation set and the validation structures still to label appends them to it
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run, stages=[MORE_PERTURBATIONS])
+    for name in ('potential', 'previous_rmse_table'):
+        builder.pop(name)
+    builder.validation_set = validation
+    builder.validation_structures = {'li2s_w': li2s(4)}
+    builder.max_generations_per_run = orm.Int(0)
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    assert [tags['label'] for tags in results['validation_set'].get_tags()] == ['li2s_v', 'li2s_w']
+    assert results['rmse_table']['paused'] == {'stage': 'more', 'after_generation': 1}
