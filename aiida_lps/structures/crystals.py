@@ -16,6 +16,14 @@ kind they are:
   density, Li on the S Voronoi vertices as in the glass sampling of the thesis, section 5.3).
   These are starting points for a DFT relaxation, not crystallographic facts.
 
+Every entry whose ``kind`` is a model also has ``model_reason``: whether a refined structure of the phase is
+published (and where), and why its coordinates are not the ones encoded here. Six phases are models today:
+alpha-Li3PS4 and Li7PS6 (published refinements with partially occupied Li sites, refined coordinates not
+available to this package), P2S5 and LiPS3 (published refinements, coordinates not available to this package),
+Li4P2S7 (no refined crystal structure published) and Li4P2S6 (ordered subcell of refinements with disordered or
+twinned P2 pairs). A model is replaced by the refined structure once its
+numbers (cell, space group, asymmetric unit, with the database id) are at hand.
+
 Phases and main references (details per entry in the table):
 
 - alpha-Li3PS4: Homma et al., J. Phys. Soc. Jpn. 79 (2010) Suppl. A, 90 (Pbcn cell, 906 K);
@@ -29,7 +37,8 @@ Phases and main references (details per entry in the table):
 - LiPS3 (Li2P2S6): Dietrich et al., Inorg. Chem. 56 (2017) 6681.
 - Li7PS6: Kong et al., Chem. Eur. J. 16 (2010) 5138 (HT argyrodite, F-43m).
 - Li2S: antifluorite, Zintl et al., Z. Elektrochem. 40 (1934) 588.
-- P2S5 (P4S10 molecules): Vos and Wiebenga, Acta Crystallogr. 8 (1955) 217.
+- P2S5 (P4S10 molecules): Vos and Wiebenga, Acta Crystallogr. 8 (1955) 217 (cell used; refined coordinates
+  not encoded).
 """
 from __future__ import annotations
 
@@ -77,6 +86,9 @@ class CrystalRecord:
     :param density_source: where :attr:`density_g_cm3` comes from.
     :param reference: literature reference(s) and database ids.
     :param notes: how the coordinates were obtained and which ordering was chosen.
+    :param model_reason: for models (``kind`` ``ordered model`` or ``hypothetical model``), what is published
+        about the phase's structure and why the published coordinates are not the ones encoded; empty for
+        refined structures.
     """
 
     name: str
@@ -89,6 +101,12 @@ class CrystalRecord:
     density_source: str
     reference: str
     notes: str
+    model_reason: str = ''
+
+    @property
+    def is_model(self) -> bool:
+        """Whether the coordinates are a model rather than a refinement (``kind`` ends in ``model``)."""
+        return self.kind.endswith('model')
 
 
 def _record_from_dict(name: str, entry: dict) -> CrystalRecord:
@@ -104,6 +122,7 @@ def _record_from_dict(name: str, entry: dict) -> CrystalRecord:
         density_source=entry['density_source'],
         reference=entry['reference'],
         notes=entry['notes'],
+        model_reason=entry.get('model_reason', ''),
     )
 
 
