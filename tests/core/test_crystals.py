@@ -1,5 +1,7 @@
 """Reference crystal library: symmetry, composition, bond lengths, density and anion motifs of every
-phase, and agreement with the project's reference CIFs (beta/gamma-Li3PS4, Li7P3S11)."""
+phase, sources and model status of every entry, the hull's end members, and agreement with the project's
+reference CIFs (beta/gamma-Li3PS4, Li7P3S11)."""
+import re
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +10,8 @@ import spglib
 from ase.io import read
 from ase.neighborlist import neighbor_list
 
+from aiida_lps.analysis.composition_sweep import END_MEMBER_X
+from aiida_lps.analysis.formation import LineComposition
 from aiida_lps.structures.crystals import get_crystal, get_crystal_record, list_crystals
 
 REFERENCE_DIR = Path('/work/shared/reference/structures')
@@ -15,7 +19,9 @@ AMU_PER_A3_IN_G_PER_CM3 = 1.66053906660
 P_S_BOND_CUTOFF = 2.4  # Angstrom; shortest non-bonded P...S in these crystals is above 3 A
 
 # Independent expectations: space-group number of the built (ordered) cell, reduced formula and the
-# oxidation state of P that charge neutrality with Li+ and S2- requires.
+# oxidation state of P that charge neutrality with Li+ and S2- requires. For the ordered models of phases with
+# partially occupied Li sites the group is that of the ordering: alpha-Li3PS4 Pbcn (60, Homma's group; Kaup's
+# refinement is Cmcm), Li7PS6 P2_13 (198, a cubic subgroup of the refined F-43m), Li4P2S6 P-31m (162).
 EXPECTED = {
     'alpha-Li3PS4': (60, 'Li3PS4', 5),
     'beta-Li3PS4': (62, 'Li3PS4', 5),
@@ -52,6 +58,12 @@ def _p_neighbours_of_sulfur(atoms):
     return np.array([np.count_nonzero(bonded & (i == s)) for s in np.flatnonzero(symbols == 'S')])
 
 
+# Phases whose published refinement is not (or, for Li4P2S7, does not exist to be) encoded: issue 27, item 1.
+MODELS = {'alpha-Li3PS4', 'Li4P2S6', 'Li4P2S7', 'LiPS3', 'Li7PS6', 'P2S5'}
+KINDS = {'experimental', 'experimental cell, computed coordinates', 'ordered model', 'hypothetical model'}
+YEAR = re.compile(r'\((19|20)\d\d\)')
+
+
 def test_list_crystals_names_the_ten_phases():
     assert sorted(list_crystals()) == sorted(EXPECTED)
 
@@ -80,6 +92,34 @@ def test_space_group_and_composition(name):
     n_li, n_p, n_s = (symbols.count(element) for element in ('Li', 'P', 'S'))
     if p_oxidation_state is not None:
         assert n_li + p_oxidation_state * n_p == 2 * n_s  # charge neutral with Li+, S2- and P(V) or P(IV)
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_entry_cites_its_sources(name):
+    record = get_crystal_record(name)
+    assert record.kind in KINDS
+    assert YEAR.search(record.reference), record.reference  # a literature reference with its year
+    assert record.density_source and record.notes
+    assert get_crystal(name).info['reference'] == record.reference
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_models_are_marked_with_the_reason(name):
+    record = get_crystal_record(name)
+    assert record.is_model == (name in MODELS)
+    assert bool(record.model_reason) == record.is_model
+    if name in MODELS - {'Li4P2S6', 'Li4P2S7'}:
+        # a refined structure is published: the reason names it and says why its coordinates are not here
+        assert 'published' in record.model_reason and 'not available' in record.model_reason
+    if name == 'Li4P2S7':
+        assert record.model_reason.startswith('No refined crystal structure')
+
+
+def test_end_members_of_the_line_are_in_the_library():
+    for name, x in END_MEMBER_X.items():
+        atoms = get_crystal(name)
+        assert LineComposition.from_symbols(atoms.get_chemical_symbols()).x == x
+        assert atoms.get_chemical_formula(empirical=True) == name
 
 
 @pytest.mark.parametrize('name', sorted(EXPECTED))
