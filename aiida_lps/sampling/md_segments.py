@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from ase.units import _amu, _k
 
-__all__ = ('RY_TIME_FS', 'maxwell_boltzmann_velocities', 'verlet_restart_state', 'kept_frames')
+__all__ = ('RY_TIME_FS', 'kept_frames', 'maxwell_boltzmann_velocities', 'verlet_restart_state')
 
 #: Rydberg atomic unit of time (pw.x ``dt`` and velocities), fs: 2 hbar / E_h.
 RY_TIME_FS = 2 * 2.4188843265857e-2

@@ -19,8 +19,11 @@ from aiida import orm
 from aiida.engine import ToContext, WorkChain
 
 from aiida_lps.analysis.arrhenius import MIN_TEMPERATURES
-from aiida_lps.analysis.conductivity_summary import (MAX_TEMPERATURE_DEVIATION, interval_text,
-                                                     select_arrhenius_points)
+from aiida_lps.analysis.conductivity_summary import (
+    MAX_TEMPERATURE_DEVIATION,
+    interval_text,
+    select_arrhenius_points,
+)
 from aiida_lps.calculations.functions.arrhenius_fit import arrhenius_fit
 from aiida_lps.calculations.functions.arrhenius_plot import arrhenius_plot
 from aiida_lps.calculations.functions.conductivity_at_temperature import (
@@ -31,14 +34,14 @@ from aiida_lps.calculations.functions.conductivity_at_temperature import (
 )
 from aiida_lps.calculations.functions.replicate_structure import replicate_structure
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
-from aiida_lps.data.potentials import POTENTIAL_TYPES
 from aiida_lps.calculations.pw_md import timestep_problem
+from aiida_lps.data.potentials import POTENTIAL_TYPES
 from aiida_lps.structures.supercells import supercell_repetitions
 from aiida_lps.workflows.protocols import ProtocolMixin
 from aiida_lps.workflows.pw_md import PwMdWorkChain
 
-__all__ = ('ArrheniusWorkChain', 'md_parameters', 'md_run_inputs', 'pw_md_settings', 'result_line',
-           'temperature_label', 'temperature_line')
+__all__ = ('ArrheniusWorkChain', 'md_parameters', 'md_run_inputs', 'missing_pw_md_settings', 'pw_md_settings',
+           'result_line', 'stage_steps', 'temperature_label', 'temperature_line')
 
 #: The production run must store at least this many frames for an MSD fit.
 MIN_PRODUCTION_FRAMES = 20
@@ -75,9 +78,8 @@ def md_parameters(temperature_K: float, seed: int, *, timestep_fs: float, equili
     :param production_ps: NVE length, ps.
     :param dump_interval_fs: time between stored frames, fs (a multiple of the time step).
     """
-    dump_every = round(dump_interval_fs / timestep_fs)
-    equilibration_dumps = max(1, round(equilibration_ps * 1000.0 / dump_interval_fs))
-    production_dumps = max(1, round(production_ps * 1000.0 / dump_interval_fs))
+    dump_every, equilibration_steps, production_steps = stage_steps(timestep_fs, equilibration_ps, production_ps,
+                                                                    dump_interval_fs)
     return {
         'timestep_fs': timestep_fs,
         'initial_temperature_K': temperature_K,
@@ -85,24 +87,32 @@ def md_parameters(temperature_K: float, seed: int, *, timestep_fs: float, equili
         'thermo_every': dump_every,
         'dump_every': dump_every,
         'stages': [
-            {'ensemble': 'nvt', 'steps': equilibration_dumps * dump_every, 'temperature_K': temperature_K,
+            {'ensemble': 'nvt', 'steps': equilibration_steps, 'temperature_K': temperature_K,
              'damping_fs': thermostat_damping_fs, 'dump': False, 'end_at_mean_energy': True},
-            {'ensemble': 'nve', 'steps': production_dumps * dump_every},
+            {'ensemble': 'nve', 'steps': production_steps},
         ],
     }
+
+
+def stage_steps(timestep_fs: float, equilibration_ps: float, production_ps: float,
+                dump_interval_fs: float) -> tuple[int, int, int]:
+    """Steps between stored frames, and the equilibration and production steps, each stage rounded to at least
+    one whole dump interval (times in fs and ps as named)."""
+    dump_every = round(dump_interval_fs / timestep_fs)
+    return (dump_every, max(1, round(equilibration_ps * 1000.0 / dump_interval_fs)) * dump_every,
+            max(1, round(production_ps * 1000.0 / dump_interval_fs)) * dump_every)
 
 
 def pw_md_settings(temperature_K: float, seed: int, *, timestep_fs: float, equilibration_ps: float,
                    thermostat_damping_fs: float, production_ps: float, dump_interval_fs: float) -> dict:
     """The ``md`` namespace of ``PwMdWorkChain`` for the settings of :func:`md_parameters` (same units): steps
     rounded to whole dump intervals, the damping time as the Andersen collision time."""
-    dump_every = round(dump_interval_fs / timestep_fs)
+    dump_every, equilibration_steps, production_steps = stage_steps(timestep_fs, equilibration_ps, production_ps,
+                                                                    dump_interval_fs)
     return {
         'temperature_K': orm.Float(temperature_K), 'timestep_fs': orm.Float(timestep_fs), 'seed': orm.Int(seed),
-        'equilibration_steps': orm.Int(max(1, round(equilibration_ps * 1000.0 / dump_interval_fs)) * dump_every),
-        'thermostat_damping_fs': orm.Float(thermostat_damping_fs),
-        'production_steps': orm.Int(max(1, round(production_ps * 1000.0 / dump_interval_fs)) * dump_every),
-        'dump_every': orm.Int(dump_every),
+        'equilibration_steps': orm.Int(equilibration_steps), 'thermostat_damping_fs': orm.Float(thermostat_damping_fs),
+        'production_steps': orm.Int(production_steps), 'dump_every': orm.Int(dump_every),
     }
 
 
@@ -162,14 +172,22 @@ def _validate_engine_inputs(inputs):
         return 'the lammps engine needs a `potential` (GAP, SNAP or POD)'
     if engine != 'pw':
         return None
-    missing = [name for name in PW_MD_INPUTS[:3] if name not in inputs.get('pw_md', {})]
-    if missing:
-        return f'the pw engine needs the DFT settings pw_md.{", pw_md.".join(missing)} (see get_builder_from_protocol)'
+    message = missing_pw_md_settings(inputs)
+    if message:
+        return message
     if 'timestep_fs' in inputs.get('md', {}):
         for structure in inputs.get('structures', {}).values():
             message = timestep_problem(inputs['md']['timestep_fs'].value, structure.get_ase().get_chemical_symbols())
             if message:
                 return message
+    return None
+
+
+def missing_pw_md_settings(inputs) -> str | None:
+    """Which DFT settings of the ``pw_md`` namespace pw.x MD lacks, or None."""
+    missing = [name for name in PW_MD_INPUTS[:3] if name not in inputs.get('pw_md', {})]
+    if missing:
+        return f'pw.x MD needs the DFT settings pw_md.{", pw_md.".join(missing)} (see get_builder_from_protocol)'
     return None
 
 

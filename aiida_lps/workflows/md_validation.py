@@ -16,7 +16,12 @@ from aiida_lps.calculations.functions.compare_md_diffusion import compare_md_dif
 from aiida_lps.calculations.functions.md_validation_plot import md_validation_plot
 from aiida_lps.calculations.pw_md import timestep_problem
 from aiida_lps.data.potentials import POTENTIAL_TYPES
-from aiida_lps.workflows.conductivity import ENGINES, PW_MD_INPUTS, ArrheniusWorkChain, md_run_inputs
+from aiida_lps.workflows.conductivity import (
+    ENGINES,
+    ArrheniusWorkChain,
+    md_run_inputs,
+    missing_pw_md_settings,
+)
 
 __all__ = ('MdValidationWorkChain',)
 
@@ -32,10 +37,7 @@ def validate_inputs(inputs, _):
     missing = sorted(set(symbols) - set(inputs['potential'].species))
     if missing:
         return f'the structure contains {missing}, which the potential<{inputs["potential"].pk}> was not trained on'
-    absent = [name for name in PW_MD_INPUTS[:3] if name not in inputs.get('pw_md', {})]
-    if absent:
-        return f'the DFT run needs pw_md.{", pw_md.".join(absent)} (see get_builder_from_protocol)'
-    return timestep_problem(inputs['md']['timestep_fs'].value, symbols)
+    return missing_pw_md_settings(inputs) or timestep_problem(inputs['md']['timestep_fs'].value, symbols)
 
 
 class MdValidationWorkChain(WorkChain):

@@ -17,14 +17,23 @@ from __future__ import annotations
 from aiida import orm
 from aiida.engine import WorkChain, while_
 from aiida.plugins import GroupFactory
-from aiida_quantumespresso.calculations.functions.create_kpoints_from_distance import create_kpoints_from_distance
+from aiida_quantumespresso.calculations.functions.create_kpoints_from_distance import (
+    create_kpoints_from_distance,
+)
 from aiida_quantumespresso.calculations.pw import PwCalculation
 
-from aiida_lps.calculations.functions.join_pw_md_segments import (SEGMENT_PREFIX, complete_steps,
-                                                                   join_pw_md_segments)
+from aiida_lps.calculations.functions.join_pw_md_segments import (
+    SEGMENT_PREFIX,
+    complete_steps,
+    join_pw_md_segments,
+)
 from aiida_lps.calculations.functions.md_initial_velocities import md_initial_velocities
 from aiida_lps.calculations.functions.md_restart_state import md_restart_state
-from aiida_lps.calculations.pw_md import VELOCITIES_ARRAY, PwMdCalculation, timestep_problem
+from aiida_lps.calculations.pw_md import (
+    VELOCITIES_ARRAY,
+    PwMdCalculation,
+    timestep_problem,
+)
 from aiida_lps.parsers.raw.pw_md import scf_failed
 from aiida_lps.sampling.md_segments import RESTART_OVERLAP, RY_TIME_FS, kept_frames
 from aiida_lps.workflows.labelling import DftLabellingWorkChain
@@ -155,7 +164,7 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
         return builder
 
     def setup(self):
-        """Starting velocities, k-points, pseudopotentials and the stages: (name, steps, IONS settings)."""
+        """Starting velocities, k-points and the stages: (name, steps, IONS settings)."""
         md = self.inputs.md
         self.ctx.velocities = (self.inputs.velocities if 'velocities' in self.inputs else md_initial_velocities(
             self.inputs.structure, md.temperature_K, md.seed, metadata={'call_link_label': 'initial_velocities'}))
@@ -163,8 +172,6 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
         self.ctx.kpoints = create_kpoints_from_distance(
             self.inputs.structure, self.inputs.kpoints_distance, orm.Bool(False),
             metadata={'call_link_label': 'create_kpoints_from_distance'})
-        family = GroupFactory('pseudo.family').collection.get(label=self.inputs.pseudo_family.value)
-        self.ctx.pseudos = family.get_pseudos(structure=self.inputs.structure)
         andersen = {'ion_temperature': 'andersen', 'tempw': md.temperature_K.value,
                     'nraise': max(1, round(md.thermostat_damping_fs.value / md.timestep_fs.value))}
         stages = [('equilibration', md.equilibration_steps.value, andersen),
@@ -200,15 +207,17 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
         name, wanted, _ = self.ctx.stages[self.ctx.stage]
         n_steps = wanted - self.ctx.stage_frames + RESTART_OVERLAP
         label = f'segment_{len(self.ctx.segments) + 1}'
+        family = GroupFactory('pseudo.family').collection.get(label=self.inputs.pseudo_family.value)
+        options = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}, **self.inputs.options}
         future = self.submit(
             PwMdCalculation, code=self.inputs.code, structure=self.ctx.structure, velocities=self.ctx.velocities,
-            pseudos=self.ctx.pseudos, kpoints=self.ctx.kpoints, parameters=orm.Dict(self.segment_parameters(n_steps)),
-            metadata={'options': {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}, **self.inputs.options}, 'call_link_label': label},
+            pseudos=family.get_pseudos(structure=self.ctx.structure),  # a continued frame names its kinds by element
+            kpoints=self.ctx.kpoints, parameters=orm.Dict(self.segment_parameters(n_steps)),
+            metadata={'options': options, 'call_link_label': label},
         )
         self.report(f'{name}: launched PwMdCalculation<{future.pk}> ({label}) for {n_steps} steps from step '
                     f'{self.ctx.first_step}')
         self.ctx.segments.append(label)
-        self.ctx.n_steps = n_steps
         return self.to_context(current=future)
 
     def inspect_segment(self):
@@ -253,8 +262,8 @@ class PwMdWorkChain(ProtocolMixin, WorkChain):
 
     def continue_from(self, calculation, n_steps: int):
         """Keep all but the last two frames and start the next run at the second-to-last one."""
-        state = md_restart_state(calculation.outputs.output_trajectory, orm.Int(n_steps),
-                                 self.inputs.md.timestep_fs, metadata={'call_link_label': f'restart_state_{len(self.ctx.segments)}'})
+        state = md_restart_state(calculation.outputs.output_trajectory, orm.Int(n_steps), self.inputs.md.timestep_fs,
+                                 metadata={'call_link_label': f'restart_state_{len(self.ctx.segments)}'})
         self.ctx.structure, self.ctx.velocities = state['structure'], state['velocities']
         self.keep(calculation, n_steps, continued=True)
         if self.ctx.stage_frames == self.ctx.stages[self.ctx.stage][1]:

@@ -4,7 +4,11 @@ import pytest
 from ase.units import _amu, _k
 
 from aiida_lps.analysis.md_validation import compare_diffusion
-from aiida_lps.sampling.md_segments import kept_frames, maxwell_boltzmann_velocities, verlet_restart_state
+from aiida_lps.sampling.md_segments import (
+    kept_frames,
+    maxwell_boltzmann_velocities,
+    verlet_restart_state,
+)
 
 
 def test_maxwell_boltzmann_velocities_hold_exactly_t_with_zero_momentum():

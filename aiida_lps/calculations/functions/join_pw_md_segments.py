@@ -16,11 +16,11 @@ SEGMENT_PREFIX = ('trajectory_', 'retrieved_')
 
 def segment_steps(trajectory: orm.TrajectoryData | None, retrieved: orm.FolderData) -> dict:
     """The completed MD steps of one pw.x run: the dynamics blocks of its output (``parse_md_steps``) and
-    ``potential_eV`` (the SCF total energy of each step, eV), cut to the steps that have both."""
+    ``potential_eV`` (the SCF total energy of each step, eV), cut to the steps that have both and a frame."""
     steps = parse_md_steps(retrieved.base.repository.get_object_content(PwCalculation._DEFAULT_OUTPUT_FILE))
     energies = (trajectory.get_array('energy') if trajectory is not None and 'energy' in trajectory.get_arraynames()
                 else np.zeros(0))
-    count = min(len(energies), len(steps['iteration']))
+    count = min(len(energies), len(steps['iteration']), trajectory.numsteps if trajectory is not None else 0)
     return {**{name: values[:count] for name, values in steps.items()}, 'potential_eV': energies[:count]}
 
 

@@ -16,8 +16,7 @@ def md_validation_plot(result: orm.Dict) -> orm.SinglefileData:
     labels = [f'{title}: D = {result[name]["diffusivity_A2_per_ps"]:.3g} $\\pm$ '
               f'{result[name]["diffusivity_err_A2_per_ps"]:.2g} $\\AA^2$/ps'
               for name, title in (('mlip', 'MLIP'), ('dft', 'DFT (pw.x)'))]
-    figure = plot_msd(result['lag_ps'], list(zip(result['msd_A2']['mlip'], result['msd_A2']['dft'])), labels=labels)
     image = io.BytesIO()
-    figure.savefig(image, format='png', dpi=150)
+    plot_msd(result['lag_ps'], list(zip(result['msd_A2']['mlip'], result['msd_A2']['dft'])), labels=labels, path=image)
     image.seek(0)
     return orm.SinglefileData(image, filename='msd_mlip_dft.png')
