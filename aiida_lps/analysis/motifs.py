@@ -9,7 +9,8 @@ Two motif assignments per P atom (SPEC §1):
   below the shortest non-bonded P-S of ~3.3 A in the crystals) and P-P bonds below 2.5 A join atoms
   into anions; an anion with one P is PS4^3-, two P joined by a P-P bond P2S6^4-, two P sharing one
   S P2S7^4-, two P sharing two S P2S6^2-, three or more corner-sharing P with at most two bridging
-  S each a chain (or ring) (PS3^-)_n; anything else (P4S10 cages, an S bonded to three P, anions
+  S each a chain (or ring) (PS3^-)_n; a one- or two-P anion whose P do not have four bonds (S, or three S and
+  the P-P bond) is not one of these; anything else (P4S10 cages, an S bonded to three P, anions
   with both P-P bonds and bridges) 'other'.
 
 Fractions are by P atom (thesis Fig. 14: at.% of P). The isotropy of diffusion is the spread of
@@ -57,9 +58,13 @@ def assign_motifs_by_distance(atoms: Atoms, hypo_cutoff: float = 2.5, pyro_cutof
     return np.where(nearest < hypo_cutoff, HYPO, np.where(nearest < pyro_cutoff, PYRO, ORTHO)).astype(object)
 
 
-def _classify_anion(n_phosphorus: int, n_pp_bonds: int, shared_sulfur: list) -> str:
-    """Label of one anion from its P count, P-P bonds and the P bonded to each S shared by several P."""
+def _classify_anion(n_phosphorus: int, n_pp_bonds: int, shared_sulfur: list, sulfur_counts: list) -> str:
+    """Label of one anion from its P count, P-P bonds, the P bonded to each S shared by several P and the number of
+    S bonded to each P (a P that lost or gained S, as in a melting or exploding run, is no known anion)."""
     if any(len(phosphorus) > 2 for phosphorus in shared_sulfur):
+        return OTHER
+    expected_sulfur = 3 if n_pp_bonds == 1 and n_phosphorus == 2 else 4
+    if n_phosphorus <= 2 and any(count != expected_sulfur for count in sulfur_counts):
         return OTHER
     bridges = [tuple(sorted(phosphorus)) for phosphorus in shared_sulfur]
     bridging_per_pair = sorted(bridges.count(pair) for pair in set(bridges))
@@ -103,7 +108,8 @@ def assign_motifs_by_connectivity(atoms: Atoms, ps_bond_cutoff: float = 2.4, pp_
         members = set(phosphorus[anion_of[phosphorus] == anion])
         n_pp_bonds = int(np.count_nonzero(is_pp & np.isin(first, list(members))))
         shared_sulfur = [ps for ps in bonded_phosphorus.values() if len(ps) > 1 and ps[0] in members]
-        labels.update(dict.fromkeys(members, _classify_anion(len(members), n_pp_bonds, shared_sulfur)))
+        sulfur_counts = [sum(p in ps for ps in bonded_phosphorus.values()) for p in members]
+        labels.update(dict.fromkeys(members, _classify_anion(len(members), n_pp_bonds, shared_sulfur, sulfur_counts)))
     return np.array([labels[p] for p in phosphorus], dtype=object)
 
 

@@ -63,6 +63,12 @@ def test_corner_sharing_chain_and_overbonded_sulfur():
     assert list(assign_motifs_by_connectivity(star)) == [OTHER] * 3
 
 
+def test_a_phosphorus_that_lost_or_gained_sulfur_is_no_known_anion():
+    ortho, hypo = _in_box(ORTHO), _in_box(HYPO)
+    for broken in (ortho[:-1], ortho + Atoms('S', positions=[ortho.positions[0] + [0.0, 0.0, 2.1]]), hypo[:-1]):
+        assert set(assign_motifs_by_connectivity(broken)) == {OTHER}
+
+
 def test_motif_fractions_and_refusals():
     assert motif_fractions([ORTHO, PYRO, PYRO, HYPO]) == {**dict.fromkeys(MOTIF_LABELS, 0.0), ORTHO: 0.25, PYRO: 0.5,
                                                          HYPO: 0.25}
