@@ -38,7 +38,14 @@ and docs/conductivity.md for the estimators.
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 
-from .arrhenius import CONFIDENCE, MIN_TEMPERATURES, ArrheniusFit, TooFewTemperaturesError, ensemble_average, fit_arrhenius
+from .arrhenius import (
+    CONFIDENCE,
+    MIN_TEMPERATURES,
+    ArrheniusFit,
+    TooFewTemperaturesError,
+    ensemble_average,
+    fit_arrhenius,
+)
 from .conductivity import haven_ratio, nernst_einstein_conductivity
 from .diffusion import A2_PER_PS_IN_CM2_PER_S, assess_matrix_flow, fit_diffusivity, fit_diffusivity_best_window
 from .msd import collective_msd, tracer_msd

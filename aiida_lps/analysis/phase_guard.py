@@ -7,17 +7,17 @@ partial RDF(s) (default S-S), averaged over the last ``LAST_FRACTION`` of the tr
 starting structure and of every other polymorph of the same composition in the crystal library
 (:mod:`aiida_lps.structures.crystals`), and names the closest.
 
-Comparison. Every RDF is computed on the same grid (:func:`aiida_lps.analysis.rdf.partial_rdfs`) and
-smoothed by a Gaussian of width ``SMOOTHING_A`` (histogram noise). A reference is a static structure, scaled
-to the run's S density (so that a change of volume is not taken for a change of phase) and broadened further
-by a thermal width w: the distance of the run to a phase is the smallest RMS difference of g(r) on [0, r_max]
-over the widths ``THERMAL_WIDTHS_A`` (the run's own thermal broadening is not known in advance). The run
-ended in another phase when that phase's distance is the smallest and smaller than the starting phase's by
-the factor ``CHANGE_MARGIN`` (near the melting point all broadened RDFs look alike, and a tie is no
-evidence of a transition); otherwise it stayed in the starting phase. The starting phase is the library polymorph closest to the
-starting structure, which counts as a crystal only when that distance is below ``CRYSTAL_MATCH_RATIO`` times
-the distance to the next polymorph (a glass is about equally far from all). Compositions with a single
-phase in the library, and glasses, are not judged (``None``).
+Comparison. Every RDF is computed on the same grid (:func:`aiida_lps.analysis.rdf.partial_rdfs`) and smoothed by a
+Gaussian of width ``SMOOTHING_A`` (histogram noise). A reference is a static structure, scaled to the run's S
+density (so that a change of volume is not taken for a change of phase) and broadened further by a thermal width w:
+the distance of the run to a phase is the smallest RMS difference of g(r) on [0, r_max] over the widths
+``THERMAL_WIDTHS_A`` (the run's own thermal broadening is not known in advance). The run ended in another phase
+when that phase's distance is the smallest and smaller than the starting phase's by the factor ``CHANGE_MARGIN``
+(near the melting point all broadened RDFs look alike, and a tie is no evidence of a transition); otherwise it
+stayed in the starting phase. The starting phase is the library polymorph closest to the starting structure, which
+counts as a crystal only when that distance is below ``CRYSTAL_MATCH_RATIO`` times the distance to the next
+polymorph (a glass is about equally far from all). Compositions with a single phase in the library, and glasses,
+are not judged (``None``).
 
 References:
 - thesis section 6.1 (SPEC section 5): beta/gamma -> alpha near 700 K, visible in the S-S RDF.

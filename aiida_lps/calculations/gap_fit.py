@@ -46,7 +46,8 @@ def validate_inputs(inputs, _):
         )
         if needed > memory_kb * 1024:
             return (
-                f'gap_fit would need about {needed / 2**30:.1f} GiB but the computer offers {memory_kb / 2**20:.1f} GiB:'
+                f'gap_fit would need about {needed / 2**30:.1f} GiB '
+                f'but the computer offers {memory_kb / 2**20:.1f} GiB:'
                 ' reduce n_sparse or the training set, or set metadata.options.max_memory_kb'
             )
     return None
@@ -80,8 +81,8 @@ class GapFitCalculation(CalcJob):
         )
         spec.input(
             'seed', valid_type=orm.Int, default=lambda: orm.Int(1),
-            help='gap_fit rnd_seed (random choices of the fit): without it gap_fit seeds from the clock and two fits of '
-            'the same data differ by about 1e-5 eV/atom.',
+            help='gap_fit rnd_seed (random choices of the fit): without it gap_fit seeds from the clock and two '
+            'fits of the same data differ by about 1e-5 eV/atom.',
         )
         spec.inputs.validator = validate_inputs
         spec.inputs['metadata']['options']['resources'].default = {'num_machines': 1, 'num_mpiprocs_per_machine': 1}
@@ -105,7 +106,8 @@ class GapFitCalculation(CalcJob):
         )
 
     def prepare_for_submission(self, folder):
-        hyperparameters = merge_hyperparameters(self.inputs.parameters.get_dict() if 'parameters' in self.inputs else None)
+        overrides = self.inputs.parameters.get_dict() if 'parameters' in self.inputs else None
+        hyperparameters = merge_hyperparameters(overrides)
         frames = with_plain_labels(self.inputs.training_set.to_atoms(), stress_key=None)
         if 'force_sigma' in self.inputs:
             for atoms in frames:

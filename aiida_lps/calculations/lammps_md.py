@@ -76,7 +76,9 @@ class LammpsMdCalculation(CalcJob):
         options['output_filename'].default = cls._OUTPUT_FILE
 
         spec.output('thermo', valid_type=orm.ArrayData, help='Thermo columns (ps, K, eV, bar, Angstrom^3).')
-        spec.output('trajectory', valid_type=orm.TrajectoryData, help='Dumped frames, unwrapped, Angstrom; times in ps.')
+        spec.output(
+            'trajectory', valid_type=orm.TrajectoryData, help='Dumped frames, unwrapped, Angstrom; times in ps.'
+        )
         spec.output('msd', valid_type=orm.ArrayData, help='Per-species MSD (n_frames, 3) in Angstrom^2 and lag_ps.')
 
         failed = {'invalidates_cache': True}  # 3xx: no usable output, never reuse it from the cache
@@ -86,7 +88,8 @@ class LammpsMdCalculation(CalcJob):
         )
         spec.exit_code(320, 'ERROR_LAMMPS_RUN', message='LAMMPS stopped with an error: {message}', **failed)
         spec.exit_code(
-            321, 'ERROR_INCOMPLETE_RUN', message='LAMMPS stopped before the end of the run (no "Total wall time").', **failed
+            321, 'ERROR_INCOMPLETE_RUN', **failed,
+            message='LAMMPS stopped before the end of the run (no "Total wall time").',
         )
         spec.exit_code(
             410, 'ERROR_LOST_ATOMS',

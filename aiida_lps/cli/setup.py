@@ -14,7 +14,8 @@ import click
 @click.option('--prepend-text', metavar='TEXT', help='With --computer: shell lines every code runs first (e.g. '
               '`module load ...`), instead of this machine\'s MPI settings.')
 def setup(skip_apt, computer_label, pw, gap_fit, lmp, prepend_text):
-    """Install QE and Chromium, the pseudopotential family, the LAMMPS pair_style quip plugin, the profile and the codes.
+    """Install QE and Chromium, the pseudopotential family, the LAMMPS pair_style quip plugin, the profile and
+    the codes.
 
     With --computer NAME: create the pw, gap_fit and lmp codes on that computer instead, each after checking there,
     through the computer's transport, that it runs (and that LAMMPS has pair_style quip); a code that does not is

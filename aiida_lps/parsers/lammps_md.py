@@ -35,13 +35,15 @@ class LammpsMdParser(Parser):
             thermo.set_array(name, values)
 
         dump = read_dump(self.retrieved.base.repository.get_object_content(calc._DUMP_FILE))
-        type_symbols = [chemical_symbols[z] for z in sorted(atomic_numbers[s] for s in self.node.inputs.potential.species)]
+        species = self.node.inputs.potential.species
+        type_symbols = [chemical_symbols[z] for z in sorted(atomic_numbers[s] for s in species)]
         symbols = [type_symbols[t - 1] for t in dump['types']]
         parameters = {**MD_DEFAULTS, **self.node.inputs.parameters.get_dict()}
         times_ps = dump['steps'] * parameters['timestep_fs'] / 1000.0
         trajectory = orm.TrajectoryData()
         trajectory.set_trajectory(
-            symbols, dump['positions'], stepids=dump['steps'], cells=dump['cells'], times=times_ps, pbc=(True, True, True)
+            symbols, dump['positions'], stepids=dump['steps'], cells=dump['cells'], times=times_ps,
+            pbc=(True, True, True),
         )
 
         self.out('thermo', thermo)

@@ -84,7 +84,8 @@ def grid_points_per_axis(n_blocks: int) -> int:
 
 def _recipe_mass(recipe: GlassRecipe) -> float:
     """Total mass of the recipe's atoms, amu."""
-    return float(sum(count * atomic_masses[atomic_numbers[element]] for element, count in recipe.element_counts.items()))
+    counts = recipe.element_counts.items()
+    return float(sum(count * atomic_masses[atomic_numbers[element]] for element, count in counts))
 
 
 def _block_names(recipe: GlassRecipe) -> list:
@@ -140,7 +141,10 @@ def place_building_blocks(recipe: GlassRecipe, density_g_cm3: float, rng: np.ran
         for _ in range(max_attempts):
             site = free_sites[rng.integers(len(free_sites))]
             positions = grid[site] + Rotation.random(rng=rng).apply(block.positions)
-            distance = get_distances(positions, atoms.positions, atoms.cell, pbc=True)[1].min() if len(atoms) else np.inf
+            if len(atoms):
+                distance = get_distances(positions, atoms.positions, atoms.cell, pbc=True)[1].min()
+            else:
+                distance = np.inf
             if distance > best_distance:
                 best_distance, best_site, best_positions = distance, site, positions
             if distance >= min_block_distance:

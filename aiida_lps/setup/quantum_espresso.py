@@ -132,7 +132,10 @@ def ensure_pseudo_family(label: str = PSEUDO_FAMILY_LABEL) -> str:
 
 
 def _set_missing_cutoffs(family) -> list[str]:
-    """Give ``family`` the stringencies of ``CUTOFFS_RY`` it lacks (a family made by an older aiida-lps); their names."""
+    """Give ``family`` the stringencies of ``CUTOFFS_RY`` it lacks (a family made by an older aiida-lps).
+
+    Returns the names of the stringencies added.
+    """
     elements = {pseudo.element for pseudo in family.nodes}
     missing = [stringency for stringency in CUTOFFS_RY if stringency not in family.get_cutoff_stringencies()]
     for stringency in missing:

@@ -140,8 +140,10 @@ def _meta_thiophosphate(bridging: float = 2.14, terminal: float = 1.97, ring_s_p
     for sign in (1, -1):
         phosphorus = np.array([sign * bridging * np.cos(half_ring), 0.0, 0.0])
         # the two terminal S lie in the plane perpendicular to the P2S2 ring, pointing outwards
-        terminal_sulfur = [phosphorus + terminal * np.array([sign * np.cos(half_terminal), 0.0, up * np.sin(half_terminal)])
-                           for up in (1, -1)]
+        terminal_sulfur = [
+            phosphorus + terminal * np.array([sign * np.cos(half_terminal), 0.0, up * np.sin(half_terminal)])
+            for up in (1, -1)
+        ]
         positions += [phosphorus, *terminal_sulfur]
         symbols += ['P', 'S', 'S']
     bridging_sulfur = [np.array([0.0, up * bridging * np.sin(half_ring), 0.0]) for up in (1, -1)]

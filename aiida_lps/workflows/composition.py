@@ -120,7 +120,9 @@ def _validate_parent(inputs):
         composition = _line_composition(structure)
     except OffLineCompositionError as error:
         return f'the parent structure<{structure.pk}> cannot be swept: {error}'
-    missing = sorted(set(structure.get_symbols_set()) - set(inputs['potential'].species)) if 'potential' in inputs else []
+    missing = []
+    if 'potential' in inputs:
+        missing = sorted(set(structure.get_symbols_set()) - set(inputs['potential'].species))
     if missing:
         return (f'the GAP potential<{inputs["potential"].pk}> covers {inputs["potential"].species} but the parent '
                 f'also contains {missing}: use a potential trained on {list(LINE_SPECIES)}')

@@ -4,12 +4,13 @@ For every structure (one crystal, or an ensemble of glasses) and every temperatu
 followed by NVE production (thesis section 6; SPEC section 5); all runs are submitted at once. The ``engine``
 chooses the MD: ``lammps``, a ``LammpsMdCalculation`` with the GAP, SNAP or POD ``potential`` (Nose-Hoover NVT), or
 ``pw``, a ``PwMdWorkChain`` (Born-Oppenheimer MD in pw.x, Andersen NVT, docs/aimd.md). Both give the same
-``trajectory`` and ``thermo`` outputs, which the analysis reads unchanged. Structures smaller than the minimum size are first replicated (``replicate_structure``). Per
-temperature, ``conductivity_at_temperature`` turns the trajectories into the ensemble tracer D, the
-Nernst-Einstein conductivity at each run's mean kinetic temperature, D_sigma and the Haven ratio, the P/S
-matrix-flow verdict, the phase each crystal ended in (phase guard) and the check that the NVE runs stayed near
-their temperature; ``arrhenius_fit`` fits ln(sigma T) against 1/T_measured over the usable temperatures, with
-Student-t intervals of E_A and a log-normal one of sigma(300 K), and ``arrhenius_plot`` draws it. The estimators are documented in docs/conductivity.md.
+``trajectory`` and ``thermo`` outputs, which the analysis reads unchanged. Structures smaller than the minimum size
+are first replicated (``replicate_structure``). Per temperature, ``conductivity_at_temperature`` turns the
+trajectories into the ensemble tracer D, the Nernst-Einstein conductivity at each run's mean kinetic temperature,
+D_sigma and the Haven ratio, the P/S matrix-flow verdict, the phase each crystal ended in (phase guard) and the
+check that the NVE runs stayed near their temperature; ``arrhenius_fit`` fits ln(sigma T) against 1/T_measured over
+the usable temperatures, with Student-t intervals of E_A and a log-normal one of sigma(300 K), and
+``arrhenius_plot`` draws it. The estimators are documented in docs/conductivity.md.
 
 Failed MD runs are reported and skipped while other runs at the same temperature remain.
 """
@@ -480,7 +481,8 @@ def result_line(result: dict) -> str:
         f'E_A = {result["activation_energy_eV"]:.3f} +- {result["activation_energy_err_eV"]:.3f} eV '
         f'({confidence} interval {interval_text(result["activation_energy_interval_eV"], ".3f")} eV), '
         f'sigma({result["room_temperature_K"]:g} K) = {result["conductivity_300K_S_per_cm"]:.3g} S/cm ({confidence} '
-        f'interval {interval_text(result["conductivity_300K_interval_S_per_cm"])} S/cm, log-normal) from {len(result["temperatures_K"])} temperatures at their measured T '
+        f'interval {interval_text(result["conductivity_300K_interval_S_per_cm"])} S/cm, log-normal) '
+        f'from {len(result["temperatures_K"])} temperatures at their measured T '
         f'(Student t, {result["degrees_of_freedom"]} degrees of freedom; reduced chi2 '
         f'{result["fit"]["chi2_reduced"]:.2g})'
     )

@@ -233,7 +233,9 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
         if 'teacher_sigma_factor' in self.inputs:
             parameters = self.inputs.fast_parameters.get_dict()
             parameters['sigma_factors_by_source'] = {
-                **parameters.get('sigma_factors_by_source', {}), self.ctx.source: self.inputs.teacher_sigma_factor.value}
+                **parameters.get('sigma_factors_by_source', {}),
+                self.ctx.source: self.inputs.teacher_sigma_factor.value,
+            }
             self.ctx.fit_parameters = orm.Dict(parameters)
         self.ctx.round = 0
         self.ctx.lost_atoms = []

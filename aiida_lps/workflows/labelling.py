@@ -80,7 +80,9 @@ class DftLabellingWorkChain(ProtocolMixin, WorkChain):
         spec.outline(cls.run_pw, cls.collect)
         spec.output('training_set', valid_type=TrainingSetData, help='The converged labels.')
         spec.output('summary', valid_type=orm.Dict, help='Counts of labelled and failed structures, with reasons.')
-        spec.exit_code(310, 'ERROR_ALL_PW_FAILED', message='No structure could be labelled: every PwBaseWorkChain failed.')
+        spec.exit_code(
+            310, 'ERROR_ALL_PW_FAILED', message='No structure could be labelled: every PwBaseWorkChain failed.'
+        )
 
     @classmethod
     def get_builder_from_protocol(cls, code, structures: dict, protocol: str | None = None, overrides=None,
@@ -219,8 +221,8 @@ def label_settings_mismatch(training_set, labelling) -> str | None:
         differences += [f'{element} pseudopotential md5 {md5} there, {intended["pseudos"].get(element)} now'
                         for element, md5 in sorted(used['pseudos'].items()) if intended['pseudos'].get(element) != md5]
         if differences:
-            return (f'labels of {training_set.__class__.__name__}<{training_set.pk}> were made with other settings than '
-                    f'this run would use ({"; ".join(differences)}; e.g. `{source.label}`, '
+            return (f'labels of {training_set.__class__.__name__}<{training_set.pk}> were made with other settings '
+                    f'than this run would use ({"; ".join(differences)}; e.g. `{source.label}`, '
                     f'PwCalculation<{source.calculation.pk}>): label with the settings the set was made with '
                     f'(its labelling protocol and pseudopotential family) or start a new training set')
     return None

@@ -173,15 +173,17 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         spec.input('previous_rmse_table', valid_type=orm.Dict, required=False,
                    help='The rmse_table of the run this one continues (set by get_builder_continuation): its '
                    'generations head this run\'s table, and the run resumes at the first stage they do not finish.')
-        spec.input('max_generations_per_run', valid_type=orm.Int, required=False, validator=validate_generations_per_run,
+        spec.input('max_generations_per_run', valid_type=orm.Int, required=False,
+                   validator=validate_generations_per_run,
                    help='Pause after this many generations (a piece of a campaign that must fit an allocation; 0: only '
                    'label the initial sets and fit): the run ends with its outputs and get_builder_continuation '
                    'resumes it where it paused.')
         spec.input('lammps_code', valid_type=orm.AbstractCode, required=False, help='LAMMPS with pair_style quip.')
         spec.input('isolated_atom_box_A', valid_type=orm.List, required=False, validator=validate_box,
-                   help='If given (three box edges, Angstrom, e.g. [12, 12.5, 13]): label one isolated atom per element '
-                   'in such a box first (IsolatedAtomEnergiesWorkChain, same labelling settings) and subtract their '
-                   'energies in every fit (gap_fit e0, SNAP, POD); not needed when gap_fit.reference_energies is given.')
+                   help='If given (three box edges, Angstrom, e.g. [12, 12.5, 13]): label one isolated atom per '
+                   'element in such a box first (IsolatedAtomEnergiesWorkChain, same labelling settings) and subtract '
+                   'their energies in every fit (gap_fit e0, SNAP, POD); not needed when gap_fit.reference_energies '
+                   'is given.')
         for kind in LINEAR_POTENTIALS:
             spec.input(f'{kind}_parameters', valid_type=orm.Dict, required=False,
                        validator=linear_parameters_validator(kind),
@@ -581,8 +583,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             parameters=orm.Dict(parameters), potential=self.ctx.potential, **labellable,
         )
         selection = node.outputs.selection.get_dict()
-        self.ctx.selected = {label.removeprefix('selected_'): structure for label, structure in created_nodes(node).items()
-                             if label.startswith('selected_')}
+        self.ctx.selected = {label.removeprefix('selected_'): structure
+                             for label, structure in created_nodes(node).items() if label.startswith('selected_')}
         row.update(n_duplicates=len(selection['duplicates']), n_selected=len(selection['selected']))
         self.report(f'gen {self.ctx.generation}: {len(candidates)} candidates {counts}, {len(too_close)} with atoms '
                     f'too close, {len(selection["duplicates"])} already labelled, {len(selection["selected"])} '
@@ -657,7 +659,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         for kind, (fit_function, _, _) in LINEAR_POTENTIALS.items():
             if f'{kind}_parameters' not in self.inputs:
                 continue
-            references = {} if self.ctx.reference_energies is None else {'reference_energies': self.ctx.reference_energies}
+            references = {}
+            if self.ctx.reference_energies is not None:
+                references['reference_energies'] = self.ctx.reference_energies
             fit = run_calcfunction(fit_function, f'{kind}_fit_gen_{generation}', self.ctx.training_set,
                                    self.inputs[f'{kind}_parameters'], **references)
             potential = self.ctx[f'{kind}_potential'] = fit.outputs.potential
