@@ -14,9 +14,10 @@ Three structures, each labelled through ``DftLabellingWorkChain`` (PwBaseWorkCha
 
 Two series per structure, each against its own reference: the cutoff series at the Gamma point (ecutwfc 30, 35, 40,
 50 Ry, ecutrho = 8 ecutwfc, against 60/480 Ry) and the k-point series at 30/240 Ry (Gamma, k-spacing 0.5 and 0.4
-1/Angstrom, against 0.3; aiida's k-spacing includes the 2 pi). Basis-set and Brillouin-zone errors are nearly independent, so the error of a
-setting (ecut, k) against (60 Ry, 0.3) is estimated as the root sum of squares of the two series' errors, and its
-cost from the two series' CPU times. ``--ranks 1 --settings 40:0.4`` times one setting on another rank count.
+1/Angstrom, against 0.3; aiida's k-spacing includes the 2 pi). Basis-set and Brillouin-zone errors are nearly
+independent, so the error of a setting (ecut, k) against (60 Ry, 0.3) is estimated as the root sum of squares of
+the two series' errors, and its cost from the two series' CPU times. ``--ranks 1 --settings 40:0.4`` times one
+setting on another rank count.
 Printed: force RMSE and max component error (eV/Angstrom), energy error (meV/atom), CPU and wall seconds of pw.x
 (from its output), the node PKs; then the combined estimates and the timings by rank count.
 """

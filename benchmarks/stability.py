@@ -143,8 +143,9 @@ def line(label: str, row: dict) -> str:
     motifs = ', '.join(f'{motif} {start["motif_fractions"][motif]:.2f}->{end["motif_fractions"][motif]:.2f}'
                        for motif in start['motif_fractions']
                        if start['motif_fractions'][motif] or end['motif_fractions'][motif])
+    excess = 100 * (row['mean_nve_temperature_K'] / row['temperature_K'] - 1)
     return (f'{label:>12} {row["temperature_K"]:6.0f} K  lost atoms: no  closest pair {row["closest_pair_A"]:.2f} A  '
-            f'NVE <T> {row["mean_nve_temperature_K"]:7.1f} K ({100 * (row["mean_nve_temperature_K"] / row["temperature_K"] - 1):+.1f} %)  '
+            f'NVE <T> {row["mean_nve_temperature_K"]:7.1f} K ({excess:+.1f} %)  '
             f'P-S bonds {start["ps_bonds"]}->{end["ps_bonds"]}  motifs {motifs}  wall {row["wall_s"]:7.1f} s  '
             f'{"holds" if row["verdict"]["holds"] else "FAILS"} (workchain {row["workchain_pk"]})')
 
@@ -165,9 +166,10 @@ def main(argv=None) -> int:
             runs.append(row)
             print(line(label, row), flush=True)
             index += 1
-    summary = {'potential_pk': potential.pk, 'potential_uuid': potential.uuid, 'potential_type': type(potential).__name__,
-               'date': datetime.datetime.now().isoformat(timespec='seconds'), 'settings': {
-                   key: value for key, value in vars(args).items() if key not in ('potential', 'output')},
+    settings = {key: value for key, value in vars(args).items() if key not in ('potential', 'output')}
+    summary = {'potential_pk': potential.pk, 'potential_uuid': potential.uuid,
+               'potential_type': type(potential).__name__,
+               'date': datetime.datetime.now().isoformat(timespec='seconds'), 'settings': settings,
                'runs': runs, 'all_hold': all(row['verdict']['holds'] for row in runs)}
     output = args.output or RESULTS / f'stability_{potential.uuid[:8]}.json'
     output.parent.mkdir(parents=True, exist_ok=True)

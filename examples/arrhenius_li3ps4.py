@@ -3,9 +3,10 @@
 Run: verdi run examples/arrhenius_li3ps4.py [POTENTIAL_PK [T_K ...]]
 
 Without POTENTIAL_PK the newest GapPotentialData of the profile is used (after `aiida-lps quickstart`, its GAP).
-With a GAP: the ``fast`` protocol at 1100, 1250 and 1400 K, a 32-atom supercell, 2 ps NVT and 20 ps NVE each
-(about 35 min on 2 cores). With the pk of a PodPotentialData or SnapPotentialData (the fast potentials, docs/fast_potential.md): four temperatures on a
-128-atom supercell, 10 ps NVT and 50 ps NVE each. Temperatures after the pk replace the defaults.
+With a GAP: the ``fast`` protocol at 1100, 1250 and 1400 K, a 32-atom supercell, 2 ps NVT and 20 ps NVE each (about
+35 min on 2 cores). With the pk of a PodPotentialData or SnapPotentialData (the fast potentials,
+docs/fast_potential.md): four temperatures on a 128-atom supercell, 10 ps NVT and 50 ps NVE each. Temperatures
+after the pk replace the defaults.
 This demonstrates the workflow; it is not a converged result: the thesis's ``precise`` protocol runs nanoseconds
 with a GAP trained on far more data. If the MD lets the PS4 framework fall apart, or heats the NVE runs far above
 their temperature by more than 10 %, or turns the crystal into another phase, the workflow flags and excludes

@@ -9,7 +9,8 @@ from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.gap import GAP_PRESETS
 
-training_set = orm.QueryBuilder().append(TrainingSetData, tag='set').order_by({'set': {'ctime': 'desc'}}).first(flat=True)
+query = orm.QueryBuilder().append(TrainingSetData, tag='set').order_by({'set': {'ctime': 'desc'}})
+training_set = query.first(flat=True)
 if training_set is None:
     raise SystemExit('no TrainingSetData in this profile: run examples/dft_labelling.py first')
 builder = GapFitCalculation.get_builder()

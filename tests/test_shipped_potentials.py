@@ -35,7 +35,8 @@ def test_a_shipped_potential_imports_into_a_fresh_profile_once_and_bad_archives_
     assert entry['archive_MB'] < 5
 
     listing = _invoke('--catalogue', folder)
-    assert listing.exit_code == 0 and 'tiny: a one-generation Li2S run (its GAP is refitted at import)' in listing.output
+    assert listing.exit_code == 0, listing.output
+    assert 'tiny: a one-generation Li2S run (its GAP is refitted at import)' in listing.output
 
     # refused before anything is imported: unknown name, corrupt file, an archive of other nodes
     assert 'no shipped potential' in _invoke('import', 'other', '--catalogue', folder).output

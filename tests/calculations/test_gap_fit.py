@@ -49,7 +49,8 @@ def test_gap_fit_fits_and_reports_training_errors(aiida_profile, lps_code, morse
 @pytest.mark.requires_codes
 def test_force_dependent_sigma_is_written(aiida_profile, lps_code, morse_labelled_frames):
     training_set = TrainingSetData.from_atoms(morse_labelled_frames(count=16))
-    builder = _builder(lps_code('gap_fit'), training_set, force_sigma=orm.Dict({'sigma_min': 0.01, 'c': 0.1, 'a': 0.01}))
+    force_sigma = orm.Dict({'sigma_min': 0.01, 'c': 0.1, 'a': 0.01})
+    builder = _builder(lps_code('gap_fit'), training_set, force_sigma=force_sigma)
     _, node = run_get_node(builder)
     assert node.is_finished_ok, node.exit_message
     log = node.outputs.retrieved.base.repository.get_object_content('gap_fit.out')

@@ -30,10 +30,11 @@ def test_maps_and_chemiscope_file(aiida_profile, crystals):
     global_map = global_soap_kpca(soap, zeta, seed, **crystals)
     labels = sorted(crystals)
     assert global_map.base.attributes.get('labels') == labels
-    expected = kernel_pca_map(global_soap([crystals[l].get_ase() for l in labels], SoapParameters(**SMALL_SOAP)))
+    descriptors = global_soap([crystals[label].get_ase() for label in labels], SoapParameters(**SMALL_SOAP))
+    expected = kernel_pca_map(descriptors)
     assert np.allclose(np.abs(global_map.get_array('coordinates')), np.abs(expected))
     atomic_map = atomic_soap_kpca(soap, zeta, seed, orm.List(['P']), **crystals)
-    n_phosphorus = [crystals[l].get_ase().get_chemical_symbols().count('P') for l in labels]
+    n_phosphorus = [crystals[label].get_ase().get_chemical_symbols().count('P') for label in labels]
     assert atomic_map.get_array('coordinates').shape == (sum(n_phosphorus), 2)
     assert np.bincount(atomic_map.get_array('structure_index')).tolist() == n_phosphorus
     viewer = chemiscope_similarity_map(global_map, atomic_map, **crystals)

@@ -208,8 +208,10 @@ def test_a_temperature_whose_crystal_changed_phase_is_excluded_unless_asked():
 
 def test_an_interval_beyond_the_float_range_is_stored_and_read_as_unbounded():
     """Three noisy points near 4000 K extrapolated to 300 K: exp(t s_ln) overflows; the result stays storable."""
-    summaries = [{**summary, 'temperature_K': temperature, 'conductivity_err_S_per_cm': summary['conductivity_S_per_cm']}
-                 for summary, temperature in zip(arrhenius_summaries()[:3], (3975.0, 3833.0, 4254.0))]
+    summaries = [
+        {**summary, 'temperature_K': temperature, 'conductivity_err_S_per_cm': summary['conductivity_S_per_cm']}
+        for summary, temperature in zip(arrhenius_summaries()[:3], (3975.0, 3833.0, 4254.0))
+    ]
     result = summarise_arrhenius(summaries)
     low, high = result['conductivity_300K_interval_S_per_cm']
     assert high is None and 0.0 <= low < result['conductivity_300K_S_per_cm']

@@ -114,7 +114,8 @@ def test_compression_schedule_lands_on_target():
     assert densities[-1] == 1.8
     np.testing.assert_allclose(densities[1:-1] / densities[:-2], 0.99**-3)
     assert densities[-1] / densities[-2] <= 0.99**-3
-    assert len(compression_densities(1.3, 1.8, 0.99, n_scaled_axes=1)) == int(np.ceil(np.log(1.8 / 1.3) / -np.log(0.99)))
+    n_steps = int(np.ceil(np.log(1.8 / 1.3) / -np.log(0.99)))
+    assert len(compression_densities(1.3, 1.8, 0.99, n_scaled_axes=1)) == n_steps
     assert len(compression_densities(1.5, 1.5)) == 0
     with pytest.raises(ValueError, match='below the initial'):
         compression_densities(1.8, 1.3)
@@ -179,7 +180,9 @@ def test_overlap_cleaner_pushes_units_to_contact():
                         for a in symbols[:5]])
     assert np.all(between >= contact - 0.01)
     for unit in (slice(0, 5), slice(5, 10)):
-        np.testing.assert_allclose(relaxed[unit].get_all_distances(mic=True), atoms[unit].get_all_distances(), atol=0.01)
+        np.testing.assert_allclose(
+            relaxed[unit].get_all_distances(mic=True), atoms[unit].get_all_distances(), atol=0.01
+        )
 
 
 @pytest.mark.parametrize('seed', range(5))

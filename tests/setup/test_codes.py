@@ -23,7 +23,8 @@ def test_a_code_with_another_environment_is_relabelled_and_replaced(aiida_comput
     computer = aiida_computer_local()  # a computer of its own: no test's codes on it
     spec = code_specs()['pw']
     old = InstalledCode(computer=computer, label='pw', filepath_executable=spec['filepath_executable'],
-                        default_calc_job_plugin=spec['default_calc_job_plugin'], prepend_text='export PATH=/usr/bin:$PATH')
+                        default_calc_job_plugin=spec['default_calc_job_plugin'],
+                        prepend_text='export PATH=/usr/bin:$PATH')
     old.store()
     lines = ensure_codes(computer)
     assert f'code pw@{computer.label} pointed at {spec["filepath_executable"]} with ' in lines[0]

@@ -1,6 +1,5 @@
 """IsolatedAtomEnergiesWorkChain with the real pw.x: spin-polarised free atoms give per-element reference energies."""
 import pytest
-from aiida import orm
 from aiida.engine import run_get_node
 from li2s_cells import FIXED_OCCUPATIONS, li2s
 
