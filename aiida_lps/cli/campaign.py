@@ -118,6 +118,10 @@ def pw_cost(node) -> dict:
     return {'n_pw': count, 'pw_cpu_hours': round(seconds / 3600, 2)}
 
 
+#: Export rules of a piece: its own processes and data and the nodes it was given, not their history.
+PIECE_EXPORT_RULES = {'create_backward': False, 'return_backward': False, 'call_calc_backward': False,
+                      'call_work_backward': False}
+FOLDER_ARGUMENT = click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
 PROFILE_OPTION = click.option('-p', '--profile', default=None,
                               help='AiiDA profile with a daemon (PostgreSQL + RabbitMQ); default: the default profile.')
 
@@ -187,25 +191,30 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
                f'`verdi process report {node.pk}`, then run `aiida-lps campaign handover {folder}`')
 
 
+def open_piece(state: dict, message: str) -> tuple:
+    """The last piece of ``state`` not yet exported, and its node; ``message`` is the error when there is none."""
+    from aiida import orm
+
+    if not state['pieces'] or state['pieces'][-1].get('archive'):
+        raise click.ClickException(message)
+    return state['pieces'][-1], orm.load_node(state['pieces'][-1]['uuid'])
+
+
 @campaign.command('handover')
-@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@FOLDER_ARGUMENT
 @PROFILE_OPTION
 def handover(folder, profile):
     """Export the finished last piece of FOLDER's campaign to an archive in FOLDER and record it."""
-    from aiida import load_profile, orm
+    from aiida import load_profile
     from aiida.tools.archive import create_archive
 
     load_profile(profile, allow_switch=True)
     state = read_state(folder)
-    if not state['pieces'] or state['pieces'][-1].get('archive'):
-        raise click.ClickException('no piece to hand over: run `aiida-lps campaign next` first')
-    piece = state['pieces'][-1]
-    node = orm.load_node(piece['uuid'])
+    piece, node = open_piece(state, 'no piece to hand over: run `aiida-lps campaign next` first')
     if not node.is_terminated:
         raise click.ClickException(f'piece {piece["index"]} (pk {node.pk}) is still {node.process_state.value}')
     archive = f'piece_{piece["index"]:02d}.aiida'
-    create_archive([node], folder / archive, overwrite=True, create_backward=False, return_backward=False,
-                   call_calc_backward=False, call_work_backward=False)
+    create_archive([node], folder / archive, overwrite=True, **PIECE_EXPORT_RULES)
     table = node.outputs.rmse_table.get_dict() if 'rmse_table' in node.outputs else {}
     piece.update(archive=archive, finished=node.mtime.isoformat(timespec='seconds'), exit_status=node.exit_status,
                  exit_message=node.exit_message, paused=table.get('paused'),
@@ -253,22 +262,19 @@ def salvage_labels(node) -> dict:
 
 
 @campaign.command('salvage')
-@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@FOLDER_ARGUMENT
 @PROFILE_OPTION
 def salvage(folder, profile):
     """Keep what the unfinished last piece of FOLDER's campaign labelled (when its allocation ends): kill it,
     gather its finished pw.x labels into training sets and export them with the piece. The next piece of a campaign
     that has not finished its first piece starts from them and labels only the rest."""
-    from aiida import load_profile, orm
+    from aiida import load_profile
     from aiida.engine.processes.control import kill_processes
     from aiida.tools.archive import create_archive
 
     load_profile(profile, allow_switch=True)
     state = read_state(folder)
-    if not state['pieces'] or state['pieces'][-1].get('archive'):
-        raise click.ClickException('no unfinished piece to salvage')
-    piece = state['pieces'][-1]
-    node = orm.load_node(piece['uuid'])
+    piece, node = open_piece(state, 'no unfinished piece to salvage')
     if not node.is_terminated:
         kill_processes([node], all_entries=False, timeout=60.0, wait=True)
     salvaged = salvage_labels(node)
@@ -277,8 +283,7 @@ def salvage(folder, profile):
     if 'reference_energies' in salvaged:
         nodes.append(salvaged['reference_energies'])
     archive = f'piece_{piece["index"]:02d}_salvaged.aiida'
-    create_archive(nodes, folder / archive, overwrite=True, create_backward=False, return_backward=False,
-                   call_calc_backward=False, call_work_backward=False)
+    create_archive(nodes, folder / archive, overwrite=True, **PIECE_EXPORT_RULES)
     piece.update(archive=archive, exit_status=None, exit_message='salvaged after it was stopped',
                  salvaged={'sets': {label: set_.uuid for label, set_ in salvaged['sets'].items()},
                            'n_labels': {label: set_.num_structures for label, set_ in salvaged['sets'].items()},
@@ -290,7 +295,7 @@ def salvage(folder, profile):
 
 
 @campaign.command('ship')
-@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@FOLDER_ARGUMENT
 @click.argument('name')
 @click.option('--description', required=True, help='One line: what the potential is, from which campaign.')
 @click.option('--max-gap-mb', default=10.0, show_default=True,
@@ -345,7 +350,7 @@ def generation_table(rows: list) -> list[str]:
 
 
 @campaign.command('status')
-@click.argument('folder', type=click.Path(exists=True, file_okay=False, path_type=Path))
+@FOLDER_ARGUMENT
 @PROFILE_OPTION
 def status(folder, profile):
     """The pieces of FOLDER's campaign and, from its last handed-over piece, the table of generations (markdown)."""
