@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from pathlib import Path
 
 import click
@@ -276,7 +277,19 @@ def salvage(folder, profile):
     state = read_state(folder)
     piece, node = open_piece(state, 'no unfinished piece to salvage')
     if not node.is_terminated:
-        kill_processes([node], all_entries=False, timeout=60.0, wait=True)
+        kill_processes([node], timeout=120.0)
+
+    def sealed():  # an archive holds only sealed processes; killing reaches the children one by one
+        return all(process.is_sealed for process in (node, *node.called_descendants))
+
+    waited = 0
+    while not sealed() and waited < 600:
+        time.sleep(5)
+        waited += 5
+    if not sealed():
+        raise click.ClickException(f'piece {piece["index"]} (pk {node.pk}) or its children did not stop within 10 '
+                                   'minutes: is the daemon running? Run salvage again when `verdi process list` is '
+                                   'empty')
     salvaged = salvage_labels(node)
     nodes = [node, *salvaged['sets'].values()]
     nodes += [*{set_.creator for set_ in salvaged['sets'].values()}]
