@@ -161,7 +161,7 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
                                        'profile: it was lost with its machine; remove it from campaign.json')
         raise click.ClickException(f'piece {last["index"]} is {node.process_state.value}: wait for it and run '
                                    '`aiida-lps campaign handover` (or `salvage` to stop it) first')
-    finished = [piece for piece in state['pieces'] if piece.get('archive') and not piece.get('salvaged')]
+    finished = handed_over(state)
     if finished:
         node = orm.load_node(finished[-1]['uuid'])
         if 'potential' not in node.outputs:
@@ -190,6 +190,11 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     write_state(folder, state)
     click.echo(f'piece {index}: submitted IterativeTrainingWorkChain<{node.pk}> ({node.uuid}); follow it with '
                f'`verdi process report {node.pk}`, then run `aiida-lps campaign handover {folder}`')
+
+
+def handed_over(state: dict) -> list[dict]:
+    """The pieces of ``state`` that ``handover`` exported (finished runs with outputs; not salvaged ones)."""
+    return [piece for piece in state['pieces'] if piece.get('archive') and not piece.get('salvaged')]
 
 
 def open_piece(state: dict, message: str) -> tuple:
@@ -325,7 +330,7 @@ def ship_campaign(folder, name, description, max_gap_mb, into, profile):
     from aiida_lps.data.gap_potential import FILENAME
 
     load_profile(profile, allow_switch=True)
-    finished = [piece for piece in read_state(folder)['pieces'] if piece.get('archive')]
+    finished = handed_over(read_state(folder))
     if not finished:
         raise click.ClickException('no handed-over piece to ship')
     node = orm.load_node(finished[-1]['uuid'])
@@ -376,10 +381,11 @@ def status(folder, profile):
     click.echo('|---|---|---|---|---|---|---|---|')
     for piece in state['pieces']:
         paused = piece.get('paused') or {}
-        click.echo(f'| {piece["index"]} | {piece["uuid"][:8]} | {piece.get("exit_status", "running")} | '
+        state_text = 'salvaged' if piece.get('salvaged') else piece.get('exit_status', 'running')
+        click.echo(f'| {piece["index"]} | {piece["uuid"][:8]} | {state_text} | '
                    f'{paused.get("stage", "-")} | {piece.get("n_training", "-")} | {piece.get("n_pw", "-")} | '
                    f'{piece.get("pw_cpu_hours", "-")} | {piece.get("archive_MB", "-")} |')
-    finished = [piece for piece in state['pieces'] if piece.get('archive')]
+    finished = handed_over(state)
     if not finished:
         return
     try:
