@@ -21,12 +21,11 @@ from aiida import orm
 from aiida.engine import run_get_node
 
 from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.data.lammps_potential import LammpsFilesPotentialData
 from aiida_lps.structures.crystals import get_crystal
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain, result_line, temperature_line
 
 #: Temperatures (K) and overrides of the ``fast`` protocol (2 fs steps, frames every 20 fs) for a GAP, and for the
-#: fast linear potentials (POD, SNAP).
+#: fast potentials (POD, SNAP: any other kind).
 GAP_SETTINGS = ([1100.0, 1250.0, 1400.0], {})
 FAST_SETTINGS = ([600.0, 800.0, 1000.0, 1200.0],
                  {'equilibration_ps': 10.0, 'production_ps': 50.0, 'min_atoms': 128, 'dump_interval_fs': 100.0})
@@ -44,7 +43,7 @@ def load_potential(arguments):
 
 
 potential = load_potential(sys.argv[1:])
-temperatures, overrides = FAST_SETTINGS if isinstance(potential, LammpsFilesPotentialData) else GAP_SETTINGS
+temperatures, overrides = GAP_SETTINGS if potential.potential_kind == 'GAP' else FAST_SETTINGS
 temperatures = [float(value) for value in sys.argv[2:]] or temperatures
 structure = orm.StructureData(ase=get_crystal('gamma-Li3PS4'))
 builder = ArrheniusWorkChain.get_builder_from_protocol(

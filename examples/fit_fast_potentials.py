@@ -10,7 +10,7 @@ by evaluate_potential on the training set and on the validation set, which none 
 from aiida import orm
 
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
+from aiida_lps.calculations.fitters import potential_fitters
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.query import newest_finished
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
@@ -30,8 +30,8 @@ print(f'{source.process_label}<{source.pk}> [exit {source.exit_status}]: GapPote
       f'TrainingSetData<{training_set.pk}> '
       f'({training_set.num_structures} configurations, {training_set.base.attributes.get("num_atoms")} atoms)')
 potentials = {'GAP': gap}
-for kind, (fit, _, _) in LINEAR_POTENTIALS.items():
-    potentials[kind.upper()] = fit(training_set, orm.Dict({}))['potential']
+for kind, fitter in potential_fitters().items():
+    potentials[kind.upper()] = fitter.fit(training_set, orm.Dict({}))['potential']
     print(f'{type(potentials[kind.upper()]).__name__}<{potentials[kind.upper()].pk}> fitted')
 print()
 

@@ -1,8 +1,8 @@
-"""``LammpsMdCalculation`` (``lps.lammps_md``): molecular dynamics in LAMMPS with a GAP (``pair_style quip``), a
-SNAP (``pair_style snap``) or a POD (``pair_style pod``).
+"""``LammpsMdCalculation`` (``lps.lammps_md``): molecular dynamics in LAMMPS with any ``PotentialData`` (a GAP with
+``pair_style quip``, a SNAP with ``pair_style snap``, a POD with ``pair_style pod``, ...).
 
-aiida-lammps's ``lammps.raw`` takes an opaque script; this CalcJob takes the structure, the potential
-(``GapPotentialData``, ``SnapPotentialData`` or ``PodPotentialData``) and the MD settings as typed inputs instead,
+aiida-lammps's ``lammps.raw`` takes an opaque script; this CalcJob takes the structure, the potential (which gives
+its own ``pair_style``/``pair_coeff`` lines and files) and the MD settings as typed inputs instead,
 so that provenance says which potential drove which trajectory, the species of the structure are checked against
 the potential before anything runs, and failures such as lost atoms have their own exit codes.
 """
@@ -16,13 +16,10 @@ from aiida.common import CalcInfo, CodeInfo
 from aiida.engine import CalcJob
 from ase.data import atomic_masses, atomic_numbers, chemical_symbols
 
-from aiida_lps.data.lammps_potential import LammpsFilesPotentialData
-from aiida_lps.data.potentials import POTENTIAL_TYPES
-from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands, validate_md_parameters
+from aiida_lps.data.potentials import PotentialData
+from aiida_lps.potentials.lammps_input import md_input_script, validate_md_parameters
 
 __all__ = ('LammpsMdCalculation',)
-
-GAP_FILE = 'gap.xml'
 
 
 def validate_inputs(inputs, _):
@@ -40,14 +37,6 @@ def validate_inputs(inputs, _):
     return None
 
 
-def pair_setup(potential, numbers: list[int]) -> tuple[list[str], dict[str, bytes]]:
-    """The ``pair_style``/``pair_coeff`` lines and the files they read, for LAMMPS types of atomic ``numbers``."""
-    if isinstance(potential, LammpsFilesPotentialData):
-        return potential.pair_commands([chemical_symbols[z] for z in numbers]), potential.lammps_files()
-    files = {GAP_FILE: potential.get_content(mode='rb')}
-    return quip_pair_commands(GAP_FILE, potential.potential_label, numbers), files
-
-
 class LammpsMdCalculation(CalcJob):
     """NVT (Nose-Hoover) and NVE stages with one potential; thermo table, unwrapped trajectory, per-species MSD."""
 
@@ -60,7 +49,8 @@ class LammpsMdCalculation(CalcJob):
     def define(cls, spec):
         super().define(spec)
         spec.input('structure', valid_type=orm.StructureData, help='Starting structure (Angstrom).')
-        spec.input('potential', valid_type=POTENTIAL_TYPES, help='The one GAP, SNAP or POD of this LAMMPS process.')
+        spec.input('potential', valid_type=PotentialData,
+                   help='The one potential (GAP, SNAP, POD, ...) of this LAMMPS process.')
         spec.input(
             'parameters', valid_type=orm.Dict,
             help='timestep_fs, initial_temperature_K, seed, thermo_every, dump_every (steps) and stages: a list of '
@@ -104,7 +94,7 @@ class LammpsMdCalculation(CalcJob):
         ase.io.write(data, self.inputs.structure.get_ase(), format='lammps-data', specorder=symbols,
                      atom_style='atomic')
         folder.create_file_from_filelike(io.StringIO(data.getvalue()), self._DATA_FILE, mode='w')
-        pair_commands, potential_files = pair_setup(potential, numbers)
+        pair_commands, potential_files = potential.pair_commands(symbols), potential.lammps_files()
         for name, content in potential_files.items():
             with folder.open(name, 'wb') as handle:
                 handle.write(content)

@@ -1,7 +1,8 @@
 """``GapPotentialData``: a Gaussian Approximation Potential as one GAP xml file (``sparse_separate_file=F``).
 
 The species, the ``IP GAP`` label, the descriptor hyperparameters and the training metrics are attributes, so
-potentials can be found with ``QueryBuilder``; the md5 of the xml deduplicates imports (``get_or_create``).
+potentials can be found with ``QueryBuilder``; the md5 of the xml deduplicates imports (``get_or_create``). LAMMPS
+runs it with ``pair_style quip`` (ML-QUIP, or aiida-lps's plugin), ASE with quippy.
 """
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import pathlib
 import re
 import tempfile
 
-from aiida.orm import QueryBuilder, SinglefileData
+from collections.abc import Sequence
 
-from aiida_lps.data.potential_attributes import PotentialAttributesMixin
+from aiida.orm import QueryBuilder, SinglefileData
+from ase.data import atomic_numbers
+
+from aiida_lps.data.potentials import PotentialData
+from aiida_lps.potentials.lammps_input import quip_pair_commands
 
 __all__ = ('GapPotentialData',)
 
@@ -40,10 +45,13 @@ def parse_gap_xml_header(content: str) -> dict:
     return {'label': label.group(1), 'species': [chemical_symbols[z] for z in sorted(numbers)]}
 
 
-class GapPotentialData(PotentialAttributesMixin, SinglefileData):
+class GapPotentialData(PotentialData, SinglefileData):
     """A GAP xml file with its species, label, hyperparameters and training metrics as attributes."""
 
     potential_kind = 'GAP'
+    predicts_variance = True
+    #: PotentialData adds no model fields to SinglefileData's; aiida-core's ProjectionData skips the check alike.
+    _SKIP_MODEL_INHERITANCE_CHECK = True
 
     def __init__(self, file, *, hyperparameters: dict | None = None, metrics: dict | None = None, **kwargs):
         """Store a GAP xml.
@@ -74,9 +82,23 @@ class GapPotentialData(PotentialAttributesMixin, SinglefileData):
         """The ``label`` of ``<GAP_params>``; QUIP's init string is ``IP GAP label=<this>``."""
         return self.base.attributes.get('potential_label')
 
+    def lammps_files(self) -> dict[str, bytes]:
+        """The xml as ``gap.xml``."""
+        return {FILENAME: self.get_content(mode='rb')}
+
+    def pair_commands(self, species: Sequence[str]) -> list[str]:
+        """``pair_style quip`` reading ``gap.xml``; LAMMPS type t is ``species[t - 1]``."""
+        return quip_pair_commands(FILENAME, self.potential_label, [atomic_numbers[symbol] for symbol in species])
+
     def get_calculator(self):
         """Return a quippy ``Potential`` (an ASE calculator) for this GAP."""
         return quip_calculator(self.get_content(mode='rb'), self.potential_label)
+
+    def get_variance_calculator(self):
+        """The quippy ``Potential`` with ``calc_args='local_gap_variance'``: per-atom predictive variance (eV^2)."""
+        calculator = self.get_calculator()
+        calculator.calc_args = 'local_gap_variance'
+        return calculator
 
 
 def quip_calculator(content: bytes, label: str):

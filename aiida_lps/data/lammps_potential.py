@@ -10,17 +10,19 @@ import hashlib
 import io
 from collections.abc import Sequence
 
-from aiida.orm import Data, QueryBuilder
+from aiida.orm import QueryBuilder
 from ase.data import atomic_numbers
 
-from aiida_lps.data.potential_attributes import PotentialAttributesMixin
-from aiida_lps.potentials.lammps_library import LammpsPairCalculator
+from aiida_lps.data.potentials import PotentialData
 
 __all__ = ('LammpsFilesPotentialData',)
 
 
-class LammpsFilesPotentialData(PotentialAttributesMixin, Data):
-    """Text files of a LAMMPS pair style, in ``pair_coeff`` order, with species, hyperparameters and metrics."""
+class LammpsFilesPotentialData(PotentialData):
+    """Text files of a LAMMPS pair style, in ``pair_coeff`` order, with species, hyperparameters and metrics.
+
+    A subclass sets ``FILENAMES`` and ``potential_kind`` and gives ``pair_commands``; ``get_calculator`` runs that
+    pair style in-process (``PotentialData``)."""
 
     #: Repository names of the files, in the order the constructor takes their texts and ``pair_coeff`` reads them.
     FILENAMES: tuple[str, ...] = ()
@@ -56,14 +58,6 @@ class LammpsFilesPotentialData(PotentialAttributesMixin, Data):
     def lammps_files(self) -> dict[str, bytes]:
         """The files by name, as ``pair_coeff`` reads them."""
         return {name: self.base.repository.get_object_content(name, mode='rb') for name in self.FILENAMES}
-
-    def pair_commands(self, species: Sequence[str]) -> list[str]:
-        """``pair_style`` and ``pair_coeff`` lines reading ``FILENAMES``, LAMMPS type t being ``species[t - 1]``."""
-        raise NotImplementedError
-
-    def get_calculator(self) -> LammpsPairCalculator:
-        """An ASE calculator running this potential with its LAMMPS pair style in-process."""
-        return LammpsPairCalculator(self.species, self.pair_commands(self.species), self.lammps_files())
 
 
 def _md5(texts: Sequence[str]) -> str:

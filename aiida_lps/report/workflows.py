@@ -88,7 +88,9 @@ def training_section(workflow: orm.WorkflowNode) -> Section:
     if content is not None:
         table, source = content
         section.tables.append(_generations_table(workflow, table['generations'], source))
-        for kind in ('snap', 'pod'):
+        kinds = sorted({key.removeprefix('rmse_') for row in table['generations'] for key in row
+                        if key.startswith('rmse_')})
+        for kind in kinds:  # the potentials fitted alongside the GAP (<kind>_parameters)
             rows = [row for row in table['generations'] if f'rmse_{kind}' in row]
             if rows:
                 section.tables.append(_linear_potential_table(workflow, kind, rows, source))
@@ -132,7 +134,7 @@ def _generations_table(workflow: orm.WorkflowNode, generations: list, source: So
 
 
 def _linear_potential_table(workflow: orm.WorkflowNode, kind: str, generations: list, source: Source) -> Table:
-    """The fast ``kind`` potential (``snap``, ``pod``) fitted alongside each GAP next to that GAP, on the same sets."""
+    """The ``kind`` potential (``snap``, ``pod``, ...) fitted alongside each GAP next to that GAP, on the same sets."""
     name = kind.upper()
     rows = []
     for row in generations:

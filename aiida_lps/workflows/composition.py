@@ -33,7 +33,7 @@ from aiida_lps.calculations.functions.genetic_removal_search import genetic_remo
 from aiida_lps.calculations.functions.li_environment_similarity import li_environment_similarity
 from aiida_lps.calculations.functions.plot_composition_hull_png import plot_composition_hull_png
 from aiida_lps.calculations.functions.plot_hull_similarity_png import plot_hull_similarity_png
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.sampling.genetic import REMOVAL_UNITS, GeneticSettings
 from aiida_lps.structures.crystals import get_crystal, list_crystals
 from aiida_lps.workflows.labelling import closest_pair
@@ -198,7 +198,7 @@ class CompositionSweepWorkChain(ProtocolMixin, WorkChain):
         )
         spec.input('structure', valid_type=orm.StructureData,
                    help='Parent cell on the Li2S-P2S5 line (Angstrom), e.g. a gamma-Li3PS4 supercell.')
-        spec.input('potential', valid_type=GapPotentialData, help='The GAP of the GA fitness (cheap energy model).')
+        spec.input('potential', valid_type=PotentialData, help='The GAP of the GA fitness (cheap energy model).')
         spec.input('unit', valid_type=orm.Str, default=lambda: orm.Str('Li2S'),
                    help='Unit removed per step: Li2S (towards P2S5) or P2S5 (towards Li2S).')
         spec.input('n_units', valid_type=orm.Int, default=lambda: orm.Int(1), help='Units removed per step.')

@@ -36,7 +36,7 @@ from aiida_lps.calculations.functions.conductivity_at_temperature import (
 from aiida_lps.calculations.functions.replicate_structure import replicate_structure
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.calculations.pw_md import timestep_problem
-from aiida_lps.data.potentials import POTENTIAL_TYPES
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.supercells import supercell_repetitions
 from aiida_lps.workflows.protocols import ProtocolMixin
 from aiida_lps.workflows.pw_md import PwMdWorkChain
@@ -242,7 +242,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
             help='One structure or an ensemble (label -> structure, Angstrom); smaller ones are replicated.',
         )
-        spec.input('potential', valid_type=POTENTIAL_TYPES, required=False,
+        spec.input('potential', valid_type=PotentialData, required=False,
                    help='The GAP or the fast SNAP (docs/fast_potential.md) driving every MD run (engine lammps).')
         spec.input('temperatures', valid_type=orm.List, validator=validate_temperatures,
                    help='MD temperatures, K; at least three.')

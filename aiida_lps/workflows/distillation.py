@@ -28,17 +28,16 @@ from aiida import orm
 from aiida.common import AttributeDict
 from aiida.engine import ToContext, WorkChain, if_, while_
 
+from aiida_lps.calculations.fitters import potential_fitters
 from aiida_lps.calculations.functions.concatenate_training_sets import (
     concatenate_training_sets,
 )
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
 from aiida_lps.calculations.functions.label_with_potential import label_with_potential
 from aiida_lps.calculations.functions.select_candidates import select_candidates
 from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_snapshots
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
-from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.data.potentials import POTENTIAL_TYPES
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.sampling.selection import SELECTION_METHODS
 from aiida_lps.workflows.conductivity import (
@@ -85,16 +84,18 @@ def validate_inputs(inputs, _):
     """Refuse what cannot run: an unknown fast kind or hyperparameters, a sigma factor fitpod cannot apply, a
     selection the teacher cannot do, no rounds or frames, MD settings without temperatures."""
     kind = inputs['fast_kind'].value
-    if kind not in LINEAR_POTENTIALS:
-        return f'fast_kind must be one of {sorted(LINEAR_POTENTIALS)}, got {kind!r}'
+    fitters = potential_fitters()
+    if kind not in fitters:
+        return f'fast_kind must be one of {sorted(fitters)}, got {kind!r}'
     try:
-        LINEAR_POTENTIALS[kind][2](inputs['fast_parameters'].get_dict())
+        fitters[kind].merge_hyperparameters(inputs['fast_parameters'].get_dict())
     except ValueError as error:
         return f'fast_parameters: {error}'
     if 'teacher_sigma_factor' in inputs:
-        if kind != 'snap':
-            return ('teacher_sigma_factor needs fast_kind snap: fitpod weighs every configuration alike (POD), so '
-                    'set the balance with frames_per_round instead')
+        if not fitters[kind].weighs_by_source:
+            weighted = sorted(name for name, fitter in fitters.items() if fitter.weighs_by_source)
+            return (f'teacher_sigma_factor needs a fast_kind whose fit weighs labels by source ({weighted}): the '
+                    f'{kind} fit weighs every configuration alike, so set the balance with frames_per_round instead')
         if inputs['teacher_sigma_factor'].value <= 0:
             return f'teacher_sigma_factor must be positive, got {inputs["teacher_sigma_factor"].value}'
     if inputs['rounds'].value < 1 or inputs['frames_per_round'].value < 1:
@@ -102,8 +103,8 @@ def validate_inputs(inputs, _):
     method = inputs['selection_method'].value
     if method not in SELECTION_METHODS:
         return f'selection_method must be one of {SELECTION_METHODS}, got {method!r}'
-    if method == 'uncertainty' and not isinstance(inputs['teacher'], GapPotentialData):
-        return 'selection_method uncertainty needs a GAP teacher (its predictive variance)'
+    if method == 'uncertainty' and not inputs['teacher'].predicts_variance:
+        return 'selection_method uncertainty needs a teacher with a predictive variance (a GAP)'
     temperatures = inputs['md']['temperatures_K'].get_list()
     if not temperatures or min(temperatures) <= 0:
         return f'md.temperatures_K must be a non-empty list of positive temperatures (K), got {temperatures}'
@@ -120,7 +121,7 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
     @classmethod
     def define(cls, spec):
         super().define(spec)
-        spec.input('teacher', valid_type=POTENTIAL_TYPES, help='The potential that labels MD frames: the GAP.')
+        spec.input('teacher', valid_type=PotentialData, help='The potential that labels MD frames: the GAP.')
         spec.input('training_set', valid_type=TrainingSetData, help='The DFT labels (eV, eV/Angstrom).')
         spec.input('validation_set', valid_type=TrainingSetData, required=False,
                    help='Held-out DFT labels every fast potential (and the teacher) is evaluated on.')
@@ -129,7 +130,8 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
         spec.input_namespace('structures', valid_type=orm.StructureData, dynamic=True,
                              help='Cells to explore by MD (Angstrom), by label.')
         spec.input('lammps_code', valid_type=orm.AbstractCode, help='LAMMPS (lmp).')
-        spec.input('fast_kind', valid_type=orm.Str, default=lambda: orm.Str('pod'), help='pod or snap.')
+        spec.input('fast_kind', valid_type=orm.Str, default=lambda: orm.Str('pod'),
+                   help='A kind of lps.potential_fitters: pod, snap.')
         spec.input('fast_parameters', valid_type=orm.Dict, default=lambda: orm.Dict({}),
                    help='Hyperparameters of the fast potential over its defaults (docs/fast_potential.md).')
         spec.input('teacher_sigma_factor', valid_type=orm.Float, required=False,
@@ -167,8 +169,8 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
             ),
             cls.results,
         )
-        spec.output('potential', valid_type=POTENTIAL_TYPES, help='The distilled fast potential (last round).')
-        spec.output('dft_only_potential', valid_type=POTENTIAL_TYPES,
+        spec.output('potential', valid_type=PotentialData, help='The distilled fast potential (last round).')
+        spec.output('dft_only_potential', valid_type=PotentialData,
                     help='The same fast potential fitted to the DFT labels alone.')
         spec.output('training_set', valid_type=TrainingSetData,
                     help='DFT labels plus every teacher label (tags source: dft / gap).')
@@ -263,7 +265,7 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
 
     def _fit(self, training_set, link_label: str):
         """The fast potential and its training metrics, or raise the fit's error."""
-        fit_function = LINEAR_POTENTIALS[self.ctx.kind][0]
+        fit_function = potential_fitters()[self.ctx.kind].fit
         references = {'reference_energies': self.inputs.reference_energies} if 'reference_energies' in self.inputs \
             else {}
         outputs = fit_function(training_set, self.ctx.fit_parameters, **references,
@@ -358,7 +360,7 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
         """This round's ``frames_per_round`` candidates (``select_candidates``), by label."""
         parameters = {'method': self.inputs.selection_method.value, 'count': self.inputs.frames_per_round.value,
                       'seed': self.inputs.seed.value + self.ctx.round}
-        teacher = {'potential': self.inputs.teacher} if isinstance(self.inputs.teacher, GapPotentialData) else {}
+        teacher = {'potential': self.inputs.teacher} if self.inputs.teacher.predicts_variance else {}
         selection = select_candidates(self.ctx.training_set, orm.Dict(parameters), **teacher, **candidates,
                                       metadata={'call_link_label': f'select_round_{self.ctx.round}'})
         return {label.removeprefix('selected_'): node for label, node in selection.items()

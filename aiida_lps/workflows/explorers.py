@@ -11,7 +11,7 @@ from aiida import orm
 from aiida.common import AttributeDict
 from aiida.common.links import LinkType
 
-from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
+from aiida_lps.calculations.fitters import potential_fitters
 from aiida_lps.calculations.functions.perturbed_structures import perturbed_structures
 from aiida_lps.calculations.functions.pp_distance_scan import pp_distance_scan_structures
 from aiida_lps.calculations.functions.random_structure_candidates import random_structure_candidates
@@ -122,10 +122,10 @@ class MdExplorer(Explorer):
     """Snapshots of NVT molecular dynamics with the current GAP (thesis 5.2: 600 K, Nose-Hoover, 2 fs steps).
 
     An NVT equilibration without output is followed by an NVT production dumped every ``snapshot_spacing_ps``, so
-    consecutive snapshots are that far apart in time; every dumped frame is a candidate. With ``potential: snap`` or
-    ``pod`` the MD runs with the current SNAP or POD instead (needs ``snap_parameters`` or ``pod_parameters``): 20-120
-    times cheaper, so long runs find where the fast potential goes wrong, and DFT labels of those snapshots teach
-    every potential.
+    consecutive snapshots are that far apart in time; every dumped frame is a candidate. With ``potential: <kind>``
+    (a fitter of ``lps.potential_fitters``: ``snap``, ``pod``) the MD runs with the current potential of that kind
+    instead (needs ``<kind>_parameters``); a SNAP or POD is 20-120 times cheaper, so long runs find where
+    the fast potential goes wrong, and DFT labels of those snapshots teach every potential.
     """
 
     name = 'md'
@@ -147,8 +147,8 @@ class MdExplorer(Explorer):
             return 'explorer md: snapshot_spacing_ps must be at least one timestep'
         if settings['production_ps'] < settings['snapshot_spacing_ps']:
             return 'explorer md: production_ps must cover at least one snapshot spacing'
-        if settings['potential'] not in ('gap', *LINEAR_POTENTIALS):
-            known = ['gap', *LINEAR_POTENTIALS]
+        if settings['potential'] not in ('gap', *potential_fitters()):
+            known = ['gap', *potential_fitters()]
             return f'explorer md: potential must be one of {known}, got {settings["potential"]!r}'
         return None
 

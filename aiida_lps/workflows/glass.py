@@ -34,7 +34,7 @@ from aiida_lps.calculations.functions.sample_glass_with_potential import (
     GLASS_SAMPLING_ATTRIBUTE,
     sample_glass_with_potential,
 )
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.building_blocks import BUILDING_BLOCKS, GlassRecipe, formula_unit_counts, glass_recipe
 from aiida_lps.structures.crystals import get_crystal, get_crystal_record, list_crystals
 from aiida_lps.workflows.protocols import ProtocolMixin
@@ -218,7 +218,7 @@ class GlassSamplingWorkChain(ProtocolMixin, WorkChain):
     @classmethod
     def define(cls, spec):
         super().define(spec)
-        spec.input('potential', valid_type=GapPotentialData, help='The GAP of the compression relaxations.')
+        spec.input('potential', valid_type=PotentialData, help='The GAP of the compression relaxations.')
         spec.input('composition', valid_type=(orm.Str, orm.Float),
                    help='Stoichiometry: a formula (Str, e.g. Li3PS4) or x of (Li2S)_x(P2S5)_(1-x) (Float, e.g. 0.75).')
         spec.input('motif_ratio', valid_type=orm.Dict, required=False,
@@ -285,7 +285,7 @@ class GlassSamplingWorkChain(ProtocolMixin, WorkChain):
                                   motif_ratio: dict | None = None):
         """Builder for an ensemble of ``composition`` glasses with the ``fast`` or ``precise`` protocol.
 
-        :param potential: the ``GapPotentialData``.
+        :param potential: the potential (any ``PotentialData``).
         :param composition: formula (str) or x of (Li2S)_x(P2S5)_(1-x) (float).
         :param overrides: protocol keys (``n_atoms``, ``ensemble_size``, ``target_density_g_cm3``,
             ``relax_max_steps``, ...), see ``protocols/glass.yaml``.

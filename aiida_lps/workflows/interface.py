@@ -27,7 +27,7 @@ from aiida_lps.calculations.functions.interface_profile_plot import interface_pr
 from aiida_lps.calculations.functions.interface_region_rdfs import interface_region_rdfs
 from aiida_lps.calculations.functions.last_trajectory_frame import last_trajectory_frame
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.interface import MIN_DISTANCE_A, SinteringStep, sintering_schedule
 from aiida_lps.workflows.conductivity import md_parameters
 from aiida_lps.workflows.protocols import ProtocolMixin
@@ -132,7 +132,7 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
     def define(cls, spec):
         super().define(spec)
         spec.input('code', valid_type=orm.AbstractCode, help='LAMMPS (lmp) with pair_style quip.')
-        spec.input('potential', valid_type=GapPotentialData, help='The GAP driving the MD (and the build relaxations).')
+        spec.input('potential', valid_type=PotentialData, help='The GAP driving the MD (and the build relaxations).')
 
         spec.input_namespace('build', validator=validate_build, help='The interface model.')
         spec.input('build.crystal', valid_type=orm.Str, help='Library crystal (aiida_lps.structures.crystals).')

@@ -15,7 +15,7 @@ from aiida.engine import ToContext, WorkChain
 from aiida_lps.calculations.functions.compare_md_diffusion import compare_md_diffusion
 from aiida_lps.calculations.functions.md_validation_plot import md_validation_plot
 from aiida_lps.calculations.pw_md import timestep_problem
-from aiida_lps.data.potentials import POTENTIAL_TYPES
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.workflows.conductivity import (
     ENGINES,
     ArrheniusWorkChain,
@@ -48,7 +48,7 @@ class MdValidationWorkChain(WorkChain):
         super().define(spec)
         spec.input('structure', valid_type=orm.StructureData, help='The starting cell of both runs, Angstrom.')
         spec.input('temperature_K', valid_type=orm.Float, help='Temperature of both runs, K.')
-        spec.input('potential', valid_type=POTENTIAL_TYPES, help='The GAP, SNAP or POD to validate.')
+        spec.input('potential', valid_type=PotentialData, help='The GAP, SNAP or POD to validate.')
         spec.input('lammps_code', valid_type=orm.AbstractCode, help='LAMMPS (lmp).')
         spec.input('pw_code', valid_type=orm.AbstractCode, help='pw.x.')
         spec.expose_inputs(ArrheniusWorkChain, include=('md', 'pw_md', 'mobile_species', 'fit_start_ps',

@@ -27,13 +27,11 @@ from aiida.engine import ToContext, WorkChain, if_, while_
 
 from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
 from aiida_lps.calculations.functions.plot_training_history import plot_training_history_png
 from aiida_lps.calculations.functions.select_candidates import select_candidates
+from aiida_lps.calculations.fitters import potential_fitters
 from aiida_lps.calculations.gap_fit import GapFitCalculation
-from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.data.pod_potential import PodPotentialData
-from aiida_lps.data.snap_potential import SnapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.gap import GAP_PRESETS
 from aiida_lps.workflows.gap_fit_base import GapFitBaseWorkChain
@@ -83,7 +81,7 @@ def validate_stages(stages, _):
 
 def linear_parameters_validator(kind: str):
     """Port validator of ``<kind>_parameters``: known hyperparameters of that fast potential only."""
-    merge = LINEAR_POTENTIALS[kind][2]
+    merge = potential_fitters()[kind].merge_hyperparameters
 
     def validate(parameters, _):
         try:
@@ -162,7 +160,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                    help='Labelled configurations to start from (e.g. the training_set output of a previous run).')
         spec.input_namespace('initial_structures', valid_type=orm.StructureData, dynamic=True, required=False,
                              help='Structures DFT-labelled before the first fit and added to the training set.')
-        spec.input('potential', valid_type=GapPotentialData, required=False,
+        spec.input('potential', valid_type=PotentialData, required=False,
                    help='The GAP fitted to training_set: a continued run starts from it instead of refitting.')
         spec.input('validation_set', valid_type=TrainingSetData, required=False,
                    help='Labelled configurations never trained on; every new GAP is evaluated on them.')
@@ -184,7 +182,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                    'element in such a box first (IsolatedAtomEnergiesWorkChain, same labelling settings) and subtract '
                    'their energies in every fit (gap_fit e0, SNAP, POD); not needed when gap_fit.reference_energies '
                    'is given.')
-        for kind in LINEAR_POTENTIALS:
+        for kind in potential_fitters():
             spec.input(f'{kind}_parameters', valid_type=orm.Dict, required=False,
                        validator=linear_parameters_validator(kind),
                        help=f'If given, a fast {kind.upper()} with these hyperparameters (docs/fast_potential.md) is '
@@ -226,13 +224,12 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         )
 
         spec.output_namespace('generations', dynamic=True,
-                              valid_type=(GapPotentialData, SnapPotentialData, PodPotentialData, TrainingSetData,
-                                          orm.Dict),
+                              valid_type=(PotentialData, TrainingSetData, orm.Dict),
                               help='Per generation (gen_<n>): potential, training_set, rmse (Dict) and, with '
-                              'snap_parameters or pod_parameters, snap_potential or pod_potential.')
-        spec.output('potential', valid_type=GapPotentialData, help='The final GAP.')
-        for kind, (_, data_type, _) in LINEAR_POTENTIALS.items():
-            spec.output(f'{kind}_potential', valid_type=data_type, required=False,
+                              '<kind>_parameters (e.g. snap_parameters), <kind>_potential.')
+        spec.output('potential', valid_type=PotentialData, help='The final GAP.')
+        for kind, fitter in potential_fitters().items():
+            spec.output(f'{kind}_potential', valid_type=fitter.data_type, required=False,
                         help=f'The {kind.upper()} fitted to the final training set (with {kind}_parameters).')
         spec.output('training_set', valid_type=TrainingSetData, help='The final training set.')
         spec.output('validation_set', valid_type=TrainingSetData, required=False, help='The validation set used.')
@@ -285,8 +282,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         )
         if inputs['force_sigma']:
             builder.gap_fit.force_sigma = orm.Dict(inputs['force_sigma'])
-        for kind in LINEAR_POTENTIALS:
-            if inputs[f'{kind}_parameters'] is not None:
+        for kind in potential_fitters():
+            if inputs.get(f'{kind}_parameters') is not None:
                 builder[f'{kind}_parameters'] = orm.Dict(inputs[f'{kind}_parameters'])
         if lammps_code is not None:
             builder.lammps_code = lammps_code
@@ -477,7 +474,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             if exit_code:
                 return exit_code
             train = self.ctx.potential.metrics
-            self.report(f'continuing from GapPotentialData<{self.ctx.potential.pk}> and '
+            self.report(f'continuing from {type(self.ctx.potential).__name__}<{self.ctx.potential.pk}> and '
                         f'{self.ctx.training_set.num_structures} labelled configurations: nothing is relabelled')
         row = {'generation': generation, 'stage': 'start', 'n_training': self.ctx.training_set.num_structures,
                'continued': 'fit' not in self.ctx, 'rmse': {'train': _table_metrics(train)}}
@@ -653,16 +650,16 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         )
 
     def _fit_linear_potentials(self, row: dict):
-        """For each ``<kind>_parameters`` given (SNAP, POD): fit that fast potential to the current training set;
-        its RMSEs go to ``row['rmse_<kind>']``."""
+        """For each ``<kind>_parameters`` given (SNAP, POD, ...): fit that potential with its fitter (entry point of
+        ``lps.potential_fitters``) to the current training set; its RMSEs go to ``row['rmse_<kind>']``."""
         generation = row['generation']
-        for kind, (fit_function, _, _) in LINEAR_POTENTIALS.items():
+        for kind, fitter in potential_fitters().items():
             if f'{kind}_parameters' not in self.inputs:
                 continue
             references = {}
             if self.ctx.reference_energies is not None:
                 references['reference_energies'] = self.ctx.reference_energies
-            fit = run_calcfunction(fit_function, f'{kind}_fit_gen_{generation}', self.ctx.training_set,
+            fit = run_calcfunction(fitter.fit, f'{kind}_fit_gen_{generation}', self.ctx.training_set,
                                    self.inputs[f'{kind}_parameters'], **references)
             potential = self.ctx[f'{kind}_potential'] = fit.outputs.potential
             rmse = {'train': _table_metrics(fit.outputs.metrics.get_dict())}
@@ -710,7 +707,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.out(f'{namespace}.potential', self.ctx.potential)
         self.out(f'{namespace}.training_set', self.ctx.training_set)
         self.out(f'{namespace}.rmse', orm.Dict(row).store())
-        for kind in LINEAR_POTENTIALS:
+        for kind in potential_fitters():
             if f'rmse_{kind}' in row:
                 self.out(f'{namespace}.{kind}_potential', self.ctx[f'{kind}_potential'])
 
@@ -723,7 +720,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             self.out('validation_set', self.ctx.validation_set)
         if self.ctx.reference_energies is not None:
             self.out('reference_energies', self.ctx.reference_energies)
-        for kind in LINEAR_POTENTIALS:
+        for kind in potential_fitters():
             if f'{kind}_potential' in self.ctx:
                 self.out(f'{kind}_potential', self.ctx[f'{kind}_potential'])
         previous = self.inputs.previous_rmse_table['stages'] if 'previous_rmse_table' in self.inputs else {}

@@ -8,7 +8,7 @@ from ase.build import bulk
 
 from aiida_lps.calculations.functions.error_metrics import compute_error_metrics
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.functions.fit_linear_potential import LINEAR_POTENTIALS
+from aiida_lps.calculations.fitters import potential_fitters
 from aiida_lps.calculations.functions.predict_with_potential import predict_with_potential
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.training_set import TrainingSetData
@@ -22,7 +22,7 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(params=sorted(LINEAR_POTENTIALS))
+@pytest.fixture(params=sorted(potential_fitters()))
 def kind(request):
     return request.param
 
@@ -33,7 +33,7 @@ def fitted(aiida_profile, morse_labelled_frames, kind):
     frames = morse_labelled_frames(count=32, seed=5)
     training_set = TrainingSetData.from_atoms(frames[:24]).store()
     held_out = TrainingSetData.from_atoms(frames[24:]).store()
-    fit = LINEAR_POTENTIALS[kind][0]
+    fit = potential_fitters()[kind].fit
     outputs, node = fit.run_get_node(training_set, orm.Dict(SETTINGS[kind][0]))
     return node, outputs, held_out
 
@@ -42,7 +42,7 @@ def test_fit_returns_the_potential_with_its_training_errors(fitted, kind):
     node, outputs, _ = fitted
     assert node.is_finished_ok
     potential = outputs['potential']
-    assert isinstance(potential, LINEAR_POTENTIALS[kind][1])
+    assert isinstance(potential, potential_fitters()[kind].data_type)
     assert potential.species == ['Li', 'P', 'S']
     assert SETTINGS[kind][0].items() <= potential.hyperparameters.items()
     assert potential.metrics == outputs['metrics'].get_dict()

@@ -1,11 +1,12 @@
 """Calcfunctions fitting a fast linear potential (SNAP or POD) to a training set, with its training-set RMSEs.
 
-``LINEAR_POTENTIALS`` maps the kind (``'snap'``, ``'pod'``) to its calcfunction, data type and hyperparameter
-merger, so that workflows offer both with one code path.
+``SNAP_FITTER`` and ``POD_FITTER`` are their ``PotentialFitter``s, the entry points ``snap`` and ``pod`` of the group
+``lps.potential_fitters`` (``aiida_lps.calculations.fitters``).
 """
 from aiida import orm
 from aiida.engine import calcfunction
 
+from aiida_lps.calculations.fitters import PotentialFitter
 from aiida_lps.data.pod_potential import PodPotentialData
 from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.data.training_set import TrainingSetData
@@ -52,10 +53,8 @@ def fit_pod_potential(training_set: TrainingSetData, parameters: orm.Dict = None
     return _fitted(fit_pod, PodPotentialData, training_set, parameters, reference_energies)
 
 
-#: kind -> (fitting calcfunction, data type, hyperparameter merger that raises ValueError on bad settings).
-LINEAR_POTENTIALS = {
-    'snap': (fit_snap_potential, SnapPotentialData, merge_snap_hyperparameters),
-    'pod': (fit_pod_potential, PodPotentialData, merge_pod_hyperparameters),
-}
+#: The SNAP fit weighs labels by their ``source`` tag (``sigma_factors_by_source``); fitpod weighs all alike.
+SNAP_FITTER = PotentialFitter(fit_snap_potential, SnapPotentialData, merge_snap_hyperparameters, weighs_by_source=True)
+POD_FITTER = PotentialFitter(fit_pod_potential, PodPotentialData, merge_pod_hyperparameters)
 
-__all__ = ('fit_snap_potential', 'fit_pod_potential', 'LINEAR_POTENTIALS')
+__all__ = ('fit_snap_potential', 'fit_pod_potential', 'SNAP_FITTER', 'POD_FITTER')

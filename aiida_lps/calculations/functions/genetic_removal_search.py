@@ -10,7 +10,7 @@ import numpy as np
 from aiida import orm
 from aiida.engine import calcfunction
 
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.potentials.relax import relax_positions
 from aiida_lps.sampling.genetic import GeneticSettings, remove_atoms, search_removals
 
@@ -33,7 +33,7 @@ def candidate_label(rank: int) -> str:
 
 @calcfunction
 def genetic_removal_search(
-    parent: orm.StructureData, potential: GapPotentialData, unit: orm.Str, n_units: orm.Int, settings: orm.Dict,
+    parent: orm.StructureData, potential: PotentialData, unit: orm.Str, n_units: orm.Int, settings: orm.Dict,
     relax_fmax_eV_per_A: orm.Float, relax_max_steps: orm.Int, seed: orm.Int,
 ) -> dict:
     """The ``settings['n_best']`` lowest-energy removals of ``n_units`` ``unit`` ('Li2S' or 'P2S5') from ``parent``.

@@ -2,13 +2,13 @@
 from aiida import orm
 from aiida.engine import calcfunction
 
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.potentials.relax import relax_positions
 
 
 @calcfunction
 def relax_with_potential(
-    potential: GapPotentialData, structure: orm.StructureData, fmax: orm.Float, max_steps: orm.Int
+    potential: PotentialData, structure: orm.StructureData, fmax: orm.Float, max_steps: orm.Int
 ) -> dict:
     """Relax positions at fixed cell until the largest force is below ``fmax`` (eV/Angstrom) or ``max_steps``.
 

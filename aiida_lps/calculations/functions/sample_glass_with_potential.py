@@ -9,7 +9,7 @@ from aiida import orm
 from aiida.engine import calcfunction
 from ase.neighborlist import neighbor_list
 
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.potentials.relax import relax_positions
 from aiida_lps.sampling.glass import sample_glass
 from aiida_lps.structures.building_blocks import glass_recipe
@@ -69,7 +69,7 @@ class RecordedRelaxation:
 
 @calcfunction
 def sample_glass_with_potential(
-    potential: GapPotentialData, composition: orm.Str | orm.Float, n_formula_units: orm.Int, seed: orm.Int,
+    potential: PotentialData, composition: orm.Str | orm.Float, n_formula_units: orm.Int, seed: orm.Int,
     initial_density_g_cm3: orm.Float, target_density_g_cm3: orm.Float, scale_factor: orm.Float,
     relax_fmax_eV_per_A: orm.Float, relax_max_steps: orm.Int, motif_ratio: orm.Dict = None,
     compression_axis: orm.Int = None,

@@ -4,29 +4,27 @@ from aiida import orm
 from aiida.engine import calcfunction
 
 from aiida_lps.analysis.soap import SoapParameters
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.sampling.selection import select_configurations
 
 
 @calcfunction
 def select_candidates(
-    training_set: TrainingSetData, parameters: orm.Dict, potential: GapPotentialData = None, **candidates
+    training_set: TrainingSetData, parameters: orm.Dict, potential: PotentialData = None, **candidates
 ) -> dict:
     """Select among ``candidates`` (label -> StructureData) with ``aiida_lps.sampling.selection``.
 
     :param parameters: ``method`` (all, random, fps, uncertainty), ``count``, ``seed`` and, for fps, optional
         ``soap`` settings (``r_cut``, ``sigma`` in Angstrom, ``n_max``, ``l_max``).
-    :param potential: the current GAP, needed by the ``uncertainty`` method.
+    :param potential: the current potential, needed by the ``uncertainty`` method: one that
+        ``predicts_variance`` (a GAP).
     :return: ``selection`` (Dict: method, candidates, selected labels in order, duplicates, scores) and
         ``selected_<label>``, a copy of each selected structure.
     """
     settings = parameters.get_dict()
     labels = sorted(candidates)
-    calculator = None
-    if settings['method'] == 'uncertainty':
-        calculator = potential.get_calculator()
-        calculator.calc_args = 'local_gap_variance'
+    calculator = potential.get_variance_calculator() if settings['method'] == 'uncertainty' else None
     selection = select_configurations(
         [candidates[label].get_ase() for label in labels],
         training_set.to_atoms(),
