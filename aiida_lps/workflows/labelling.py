@@ -62,6 +62,9 @@ class DftLabellingWorkChain(ProtocolMixin, WorkChain):
             PwBaseWorkChain, namespace='pw_base', exclude=('pw.structure', 'pw.pseudos', 'clean_workdir'),
             namespace_options={'help': 'Inputs of the PwBaseWorkChain run for every structure.'},
         )
+        # A pw.x run that fails with no handler for its exit code (job cancelled with scancel, killed by the
+        # scheduler, node lost) runs once more unchanged before the structure is left out; aiida-core's default aborts.
+        spec.inputs['pw_base']['on_unhandled_failure'].default = lambda: orm.Str('restart_once')
         spec.input_namespace(
             'structures', valid_type=orm.StructureData, dynamic=True, validator=validate_structures,
             help='Structures to label, keyed by a label that is kept as the `label` tag.',

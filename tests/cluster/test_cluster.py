@@ -2,8 +2,9 @@
 sshd) and the ``core.slurm`` scheduler (this machine's one-node SLURM), run by SLURM and parsed.
 
 Each run is made once on ``localhost`` (``core.local``, ``core.direct``) and once on ``slurm-test`` with the same
-inputs and 1 MPI rank: energies agree to 1e-6 eV. A job cancelled with ``scancel`` ends its CalcJob with a named exit
-code; one killed at its time limit ends its restart work chain naming the wall time.
+inputs and 1 MPI rank: energies agree to 1e-6 eV. A LAMMPS job cancelled with ``scancel`` ends its CalcJob with a
+named exit code; one killed at its time limit ends its restart work chain naming the wall time; a pw.x job of a
+labelling cancelled with ``scancel`` is run once more and the labelling finishes.
 ``aiida-lps setup --computer`` reports a missing pw.x and a LAMMPS without ``pair_style quip`` with the fix.
 """
 import asyncio
@@ -61,12 +62,12 @@ def _calcjobs(node) -> list:
     return [child for child in node.called_descendants if isinstance(child, orm.CalcJobNode)]
 
 
-def labelling_builder(code):
-    """DftLabellingWorkChain of one rattled 3-atom Li2S cell, fast protocol, 1 rank."""
+def labelling_builder(code, **overrides):
+    """DftLabellingWorkChain of one rattled 3-atom Li2S cell, fast protocol (and labelling ``overrides``), 1 rank."""
     from aiida_lps.workflows.labelling import DftLabellingWorkChain
 
     return DftLabellingWorkChain.get_builder_from_protocol(
-        code, {'li2s': li2s(1)}, protocol='fast', overrides=FIXED_OCCUPATIONS, options=ONE_RANK)
+        code, {'li2s': li2s(1)}, protocol='fast', overrides={**FIXED_OCCUPATIONS, **overrides}, options=ONE_RANK)
 
 
 def gap_fit_builder(code, training_set):
@@ -169,6 +170,31 @@ def test_a_run_killed_at_its_slurm_time_limit_ends_its_work_chain_naming_the_wal
     assert 'DUE TO TIME LIMIT' in child.outputs.retrieved.get_object_content('_scheduler-stderr.txt')
 
 
+def test_a_pw_job_cancelled_in_slurm_is_run_again_and_the_labelling_finishes(slurm_code, slurm_cluster,
+                                                                              pseudo_family):
+    """scancel while pw.x iterates the SCF of a label: the PwCalculation fails (its output cut short), its
+    PwBaseWorkChain runs it once more unchanged (``on_unhandled_failure`` ``restart_once``, DftLabellingWorkChain's
+    default) and the labelling finishes with the label. A 3x3x3 mesh (14 k-points, about 5 CPU-s) keeps pw.x
+    iterating long enough to be cancelled mid-run."""
+    builder = labelling_builder(slurm_code('pw'), kpoints_distance=0.7)  # 1/Angstrom: 3x3x3 for this cell
+
+    async def cancel_during_scf(node):
+        while not (calculations := _calcjobs(node)) or 'iteration #' not in _remote_text(calculations[0], 'aiida.out'):
+            await asyncio.sleep(0.2)
+        assert _slurm_state(calculations[0], slurm_cluster) == 'RUNNING'
+        subprocess.run(['scancel', calculations[0].get_job_id()], env=slurm_cluster.environment(), check=True)
+
+    node = run_until_terminated(builder, cancel_during_scf)
+    assert node.is_finished_ok, f'{node.exit_status} {node.exit_message}'
+    assert node.outputs.summary['n_labelled'] == 1
+    cancelled, rerun = sorted(_calcjobs(node), key=lambda calculation: calculation.pk)
+    print(f'cancelled PwCalculation<{cancelled.pk}>: exit {cancelled.exit_status} {cancelled.exit_message}')
+    assert cancelled.is_failed and rerun.is_finished_ok
+    assert 'CANCELLED AT' in cancelled.outputs.retrieved.get_object_content('_scheduler-stderr.txt')
+    assert 'JOB DONE' not in cancelled.outputs.retrieved.get_object_content('aiida.out')
+    assert_ran_through_slurm(node)
+
+
 def run_until_terminated(builder, action=None):
     """Submit ``builder`` to this process's runner, run ``action(node)`` (a coroutine function) once it is
     submitted, then run until the process terminates; at most ``RUN_TIMEOUT_S``. Return the process node."""
@@ -191,10 +217,15 @@ def run_until_terminated(builder, action=None):
 
 
 def _md_started(node) -> bool:
-    """Whether LAMMPS of CalcJob ``node`` has begun its thermo table (the remote folder is on this machine)."""
+    """Whether LAMMPS of CalcJob ``node`` has begun its thermo table."""
+    return 'Step' in _remote_text(node, 'md.out')
+
+
+def _remote_text(node, name: str) -> str:
+    """File ``name`` of the remote folder of CalcJob ``node`` (on this machine); '' until it exists."""
     workdir = node.get_remote_workdir()
-    log = pathlib.Path(workdir or '.', 'md.out')
-    return workdir is not None and log.exists() and 'Step' in log.read_text()
+    path = pathlib.Path(workdir or '.', name)
+    return path.read_text(errors='replace') if workdir is not None and path.exists() else ''
 
 
 def _slurm_state(node, cluster) -> str | None:

@@ -58,3 +58,25 @@ def test_atoms_too_close_are_refused_before_dft(aiida_profile, lps_code, pseudo_
     builder = DftLabellingWorkChain.get_builder_from_protocol(lps_code('pw'), structures, protocol='fast')
     with pytest.raises(ValueError, match=r'structure `bad` has sites 0 and 1 only 0.300 Angstrom apart'):
         run_get_node(builder)
+
+
+def test_a_pw_failure_without_handler_is_run_once_more_then_ends_named(
+        lps_code, pseudo_family, generate_workchain, generate_restart_workchain, generate_calc_job_node):
+    """The PwBaseWorkChain of a label restarts a PwCalculation that failed with no handler for its exit code (305:
+    output cut short, as after scancel; tests/cluster runs that for real) once, then ends with 402."""
+    from aiida_quantumespresso.calculations.pw import PwCalculation
+    from aiida_quantumespresso.workflows.pw.base import PwBaseWorkChain
+
+    structure = orm.StructureData(ase=_li2s())
+    builder = DftLabellingWorkChain.get_builder_from_protocol(lps_code('pw'), {'li2s': structure}, protocol='fast')
+    labelling = generate_workchain('lps.labelling.dft', builder._inputs(prune=True))
+    inputs = labelling.exposed_inputs(PwBaseWorkChain, namespace='pw_base')
+    assert inputs['on_unhandled_failure'].value == 'restart_once'
+    inputs['pw'] = {**inputs['pw'], 'structure': structure,
+                    'pseudos': orm.load_group(pseudo_family).get_pseudos(structure=structure)}
+    cut_short = PwCalculation.exit_codes.ERROR_OUTPUT_FILES
+    process = generate_restart_workchain('quantumespresso.pw.base', inputs, exit_code=cut_short)
+    assert process.inspect_process() is None  # run again, unchanged
+    process.ctx.children.append(generate_calc_job_node('quantumespresso.pw', exit_code=cut_short))
+    process.ctx.iteration = 2
+    assert process.inspect_process() == PwBaseWorkChain.exit_codes.ERROR_UNHANDLED_FAILURE
