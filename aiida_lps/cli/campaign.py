@@ -145,6 +145,7 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     from aiida.common.exceptions import NotExistent
     from aiida.engine import submit
 
+    from aiida_lps.workflows.labelling import labels_pseudo_family
     from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
     load_profile(profile, allow_switch=True)
@@ -179,6 +180,10 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
         state.setdefault('seed', seed)
         state.setdefault('started', _now())
         builder = first_piece_builder(state['protocol'], state['seed'], codes, last.get('salvaged', {}))
+    if 'training_set' in builder:  # new labels with the files of the old ones, which travel in the archives
+        builder.labelling.pseudo_family = orm.Str(
+            labels_pseudo_family(builder.training_set, builder.labelling.pseudo_family.value))
+        state['pseudo_family'] = builder.labelling.pseudo_family.value
     builder.labelling.pw_base.pw.code = codes['pw']
     builder.labelling.pw_base.pw.metadata.options.resources = {'num_machines': 1, 'num_mpiprocs_per_machine': pw_ranks}
     builder.gap_fit.code = codes['gap_fit']

@@ -210,8 +210,8 @@ def _label_settings(system: dict, spacing: float | None, pseudos: dict) -> dict:
 def label_settings_mismatch(training_set, labelling) -> str | None:
     """Why new labels made with ``labelling`` would not match those of ``training_set``; None when they would.
 
-    Only configurations whose pw.x calculation is in the provenance are checked (``query.training_set_lineage``); a
-    set imported without provenance cannot be checked and passes.
+    Only configurations whose pw.x calculation (single point or MD) is in the provenance are checked
+    (``query.training_set_lineage``); a set imported without provenance cannot be checked and passes.
     """
     sources = training_set_lineage(training_set).sources
     if not sources:
@@ -226,8 +226,8 @@ def label_settings_mismatch(training_set, labelling) -> str | None:
         if differences:
             return (f'labels of {training_set.__class__.__name__}<{training_set.pk}> were made with other settings '
                     f'than this run would use ({"; ".join(differences)}; e.g. `{source.label}`, '
-                    f'PwCalculation<{source.calculation.pk}>): label with the settings the set was made with '
-                    f'(its labelling protocol and pseudopotential family) or start a new training set')
+                    f'{source.calculation.process_label}<{source.calculation.pk}>): label with the settings the set '
+                    f'was made with (its labelling protocol and pseudopotential family) or start a new training set')
     return None
 
 
@@ -235,3 +235,39 @@ def _cutoffs(family, structure, stringency: str) -> dict:
     """``ecutwfc``/``ecutrho`` (Ry) recommended by ``family`` for ``structure``."""
     ecutwfc, ecutrho = family.get_recommended_cutoffs(structure=structure, stringency=stringency, unit='Ry')
     return {'ecutwfc': ecutwfc, 'ecutrho': ecutrho}
+
+
+def labels_pseudo_family(training_set, family_label: str) -> str:
+    """Label of a pseudopotential family holding the pseudopotentials ``training_set``'s pw.x labels were made with.
+
+    ``family_label`` (e.g. the labelling protocol's) is returned when it holds them. Otherwise a family
+    ``{family_label}/{md5s}`` is made from the set's own pseudopotential nodes (which travel in its archive; elements
+    the labels lack take ``family_label``'s) with the cutoffs of ``family_label``: ld1.x on another machine writes
+    files that differ in the last digits, so new labels of a continued set must use the set's files, not freshly
+    generated ones.
+
+    :raises ValueError: when the set's labels used two different files for one element.
+    """
+    pseudos = {}
+    for source in training_set_lineage(training_set).sources:
+        for pseudo in source.calculation.inputs.pseudos.values():
+            if pseudos.setdefault(pseudo.element, pseudo).md5 != pseudo.md5:
+                raise ValueError(f'labels of {training_set.__class__.__name__}<{training_set.pk}> use two '
+                                 f'{pseudo.element} pseudopotentials ({pseudos[pseudo.element].md5}, {pseudo.md5}): '
+                                 'it cannot be continued with one family')
+    family_class = GroupFactory('pseudo.family.cutoffs')
+    base = family_class.collection.get(label=family_label)
+    if all(base.get_pseudo(element).md5 == pseudo.md5 for element, pseudo in pseudos.items()):
+        return family_label
+    pseudos = {pseudo.element: pseudo for pseudo in base.nodes} | pseudos  # elements the labels lack: the family's
+    label = f'{family_label}/' + '-'.join(pseudos[element].md5[:8] for element in sorted(pseudos))
+    if not family_class.collection.find(filters={'label': label}):
+        family = family_class(label=label, description=f'the pseudopotentials of the labels of '
+                              f'TrainingSetData<{training_set.uuid}>, with the cutoffs of {family_label}').store()
+        family.add_nodes(list(pseudos.values()))
+        for stringency in base.get_cutoff_stringencies():
+            cutoffs = base.get_cutoffs(stringency)
+            family.set_cutoffs({element: cutoffs[element] for element in pseudos}, stringency,
+                               unit=base.get_cutoffs_unit())
+        family.set_default_stringency(base.get_default_stringency())
+    return label

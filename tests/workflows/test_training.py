@@ -258,27 +258,59 @@ def test_continuation_with_other_k_points_is_refused(training_run):
         run_get_node(builder)
 
 
-@pytest.mark.requires_codes
-def test_continuation_with_other_pseudopotentials_is_refused(training_run, tmp_path):
-    """A family whose S pseudopotential differs (one comment line) is named, with both md5 sums."""
+def _family_with_changed_s(folder, label):
+    """A pseudopotential family like the installed one whose S file has one more comment line."""
     from aiida.plugins import DataFactory, GroupFactory
 
     from aiida_lps.setup.quantum_espresso import CUTOFFS_RY, generate_pseudopotentials
 
-    upf_folder = tmp_path / 'upf'
+    upf_folder = folder / 'upf'
     upf_folder.mkdir()
-    for upf in generate_pseudopotentials(tmp_path):
+    for upf in generate_pseudopotentials(folder):
         text = upf.read_text()
         if upf.name.startswith('S.'):
             text = text.replace('<PP_INFO>', '<PP_INFO>\n    changed for a test', 1)
         (upf_folder / upf.name).write_text(text)
     family = GroupFactory('pseudo.family.cutoffs').create_from_folder(
-        upf_folder, 'test/S-changed', pseudo_type=DataFactory('pseudo.upf'))
+        upf_folder, label, pseudo_type=DataFactory('pseudo.upf'))
     for stringency, cutoffs in CUTOFFS_RY.items():
         family.set_cutoffs({element: dict(cutoffs) for element in ('Li', 'P', 'S')}, stringency, unit='Ry')
     family.set_default_stringency('normal')
+    return family
+
+
+@pytest.mark.requires_codes
+def test_continuation_with_other_pseudopotentials_is_refused(training_run, tmp_path):
+    """A family whose S pseudopotential differs (one comment line) is named, with both md5 sums."""
+    family = _family_with_changed_s(tmp_path, 'test/S-changed')
     builder = IterativeTrainingWorkChain.get_builder_continuation(training_run)
     builder.labelling.pseudo_family = orm.Str(family.label)
     with pytest.raises(ValueError, match=r'S pseudopotential md5 \w{32} there, \w{32} now') as refused:
         run_get_node(builder)
     assert 'Li pseudopotential' not in str(refused.value)
+
+
+@pytest.mark.requires_codes
+def test_labels_pseudo_family_gives_a_continuation_the_files_of_its_labels(training_run, tmp_path):
+    """A machine whose ld1.x wrote other files (here: S changed) continues with the labels' own pseudopotentials."""
+    from aiida.plugins import GroupFactory
+
+    from aiida_lps.workflows.labelling import label_settings_mismatch, labels_pseudo_family
+
+    training_set = training_run.outputs.training_set
+    installed = training_run.inputs.labelling.pseudo_family.value
+    assert labels_pseudo_family(training_set, installed) == installed
+    other = _family_with_changed_s(tmp_path, 'test/ld1-elsewhere')
+    label = labels_pseudo_family(training_set, other.label)
+    assert label.startswith('test/ld1-elsewhere/') and labels_pseudo_family(training_set, other.label) == label
+    family = GroupFactory('pseudo.family.cutoffs').collection.get(label=label)
+    original = GroupFactory('pseudo.family.cutoffs').collection.get(label=installed)
+    labelled = set(training_set.species)
+    assert {p.element: p.uuid for p in family.nodes if p.element in labelled} == {
+        p.element: p.uuid for p in original.nodes if p.element in labelled}
+    assert {p.element: p.uuid for p in family.nodes if p.element not in labelled} == {
+        p.element: p.uuid for p in other.nodes if p.element not in labelled}
+    assert family.get_cutoffs('workstation') == other.get_cutoffs('workstation')
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run)
+    builder.labelling.pseudo_family = orm.Str(label)
+    assert label_settings_mismatch(training_set, builder.labelling) is None
