@@ -4,7 +4,7 @@ matplotlib is imported inside each function with the non-interactive 'Agg' backe
 """
 import numpy as np
 
-__all__ = ('plot_arrhenius', 'plot_msd')
+__all__ = ('plot_arrhenius', 'plot_md_validation', 'plot_msd')
 
 
 def _new_axes():
@@ -49,6 +49,27 @@ def plot_msd(time_ps, msd_A2, fit=None, *, labels=None, path=None):
     axes.set_ylabel(r'MSD ($\AA^2$)')
     if fit is not None or labels[0] is not None:
         axes.legend()
+    return _finish(figure, path)
+
+
+def plot_md_validation(result: dict, *, path=None):
+    """The carrier MSD of the MLIP and the DFT run of one cell in one plot: each curve labelled with its D, the title
+    with D_MLIP / D_DFT, its error and the runs' mean temperatures.
+
+    :param result: a :func:`aiida_lps.analysis.md_validation.compare_diffusion` result: ``lag_ps`` (n_lags,), ps;
+        ``msd_A2`` {mlip, dft} (n_lags,), Angstrom^2; per run ``diffusivity_A2_per_ps`` and its error, Angstrom^2/ps,
+        and ``temperature_K``, K; ``ratio`` and ``ratio_err`` (None when a D is not positive).
+    :param path: PNG file to write, or None.
+    :return: the matplotlib Figure.
+    """
+    runs = (('mlip', 'MLIP'), ('dft', 'DFT (pw.x)'))
+    labels = [f'{title}: D = {result[name]["diffusivity_A2_per_ps"]:.3g} $\\pm$ '
+              f'{result[name]["diffusivity_err_A2_per_ps"]:.2g} $\\AA^2$/ps' for name, title in runs]
+    figure = plot_msd(result['lag_ps'], np.column_stack([result['msd_A2'][name] for name, _ in runs]), labels=labels)
+    ratio = ('undefined (a D is not positive)' if result['ratio'] is None
+             else f'{result["ratio"]:.3g} $\\pm$ {result["ratio_err"]:.2g}')
+    temperatures = ' and '.join(f'{result[name]["temperature_K"]:.0f}' for name, _ in runs)
+    figure.axes[0].set_title(f'$D_{{MLIP}} / D_{{DFT}}$ = {ratio} ({temperatures} K)', fontsize=10)
     return _finish(figure, path)
 
 

@@ -252,6 +252,31 @@ def conductivity_section(workflow: orm.WorkflowNode) -> Section:
     return section
 
 
+# ---------------------------------------------------------------------------------------------------- validation
+def md_validation_section(workflow: orm.WorkflowNode) -> Section:
+    """MdValidationWorkChain: D and sigma of the MLIP and the pw.x run, D_MLIP / D_DFT, both MSD curves in one plot."""
+    section = _new_section(workflow, 'Li diffusion of the potential against pw.x MD')
+    content = _output_dict(section, workflow, 'result')
+    if content is not None:
+        result, source = content
+        rows = [(
+            title, from_node(run['temperature_K'], source),
+            from_node(run['diffusivity_A2_per_ps'], source, run['diffusivity_err_A2_per_ps']),
+            from_node(run['conductivity_S_per_cm'], source, run['conductivity_err_S_per_cm']),
+            from_node(interval_text([run['fit_start_ps'], run['fit_end_ps']], '.3g'), source),
+            from_node('yes' if run['is_diffusive'] else f'no: {run["not_diffusive_reason"]}', source),
+        ) for title, run in (('MLIP', result['mlip']), ('DFT (pw.x)', result['dft']))]
+        rows.append(('D_MLIP / D_DFT', MISSING,
+                     from_node(result['ratio'], source, result['ratio_err']) if result['ratio'] is not None
+                     else from_node('undefined: a D is not positive', source), MISSING, MISSING, MISSING))
+        section.tables.append(Table(
+            'Same cell, temperature and seed with the potential (LAMMPS) and with pw.x (tracer D, Nernst-Einstein σ '
+            'at the mean production T; the ratio\'s error adds the relative errors in quadrature)',
+            ('run', 'mean production T (K)', 'D (Å²/ps)', 'σ (S/cm)', 'fit window (ps)', 'diffusive'), rows))
+    _figure(section, workflow, 'msd_plot', 'Li MSD of both runs, with both D and D_MLIP / D_DFT')
+    return section
+
+
 # ---------------------------------------------------------------------------------------------------- composition
 def composition_section(workflow: orm.WorkflowNode) -> Section:
     """CompositionSweepWorkChain: E_f and energy above hull per relaxed structure, miscibility gaps, the hull plot."""
@@ -291,6 +316,7 @@ SECTIONS = {
     'lps.training.iterative': training_section,
     'lps.glass.sample': glass_section,
     'lps.conductivity.arrhenius': conductivity_section,
+    'lps.md_validation': md_validation_section,
     'lps.ga.sweep': composition_section,
 }
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 from ase.units import _amu, _k
+from random_walks import known_comparison
 
-from aiida_lps.analysis.md_validation import compare_diffusion
 from aiida_lps.sampling.md_segments import (
     kept_frames,
     maxwell_boltzmann_velocities,
@@ -35,20 +35,8 @@ def test_restart_state_is_the_exact_verlet_velocity_of_the_second_to_last_frame(
         verlet_restart_state(positions[:2], 1.0)
 
 
-def walk(rng, diffusivity, n_frames=400, interval_ps=0.1):
-    """16 Li random walks with D (Angstrom^2/ps) among 16 static S in a 20 Angstrom cube."""
-    steps = rng.normal(size=(n_frames - 1, 16, 3)) * np.sqrt(2 * diffusivity * interval_ps)
-    li = np.concatenate([np.zeros((1, 16, 3)), np.cumsum(steps, axis=0)])
-    sulfur = np.broadcast_to(rng.uniform(0, 20, (1, 16, 3)), (n_frames, 16, 3))
-    return {'positions_A': np.concatenate([li, sulfur], axis=1), 'symbols': ['Li'] * 16 + ['S'] * 16,
-            'cells_A': np.eye(3) * 20.0, 'times_ps': np.arange(n_frames) * interval_ps,
-            'production_temperatures_K': np.full(n_frames, 900.0)}
-
-
 def test_validation_ratio_recovers_the_ratio_of_two_known_diffusivities():
-    rng = np.random.default_rng(11)
-    mlip, dft = walk(rng, 0.6), walk(rng, 0.3, n_frames=300)
-    result = compare_diffusion(mlip, dft, fit_start_ps=1.0, fit_end_ps=10.0)
+    result = known_comparison()
     for name, true_d in (('mlip', 0.6), ('dft', 0.3)):
         assert abs(result[name]['diffusivity_A2_per_ps'] - true_d) < 3 * result[name]['diffusivity_err_A2_per_ps']
         assert result[name]['temperature_K'] == 900.0
