@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from ase.units import _amu, _k
 
-__all__ = ('RY_TIME_FS', 'kept_frames', 'maxwell_boltzmann_velocities', 'verlet_restart_state')
+__all__ = ('RY_TIME_FS', 'kept_frames', 'maxwell_boltzmann_velocities', 'strided_production_frames',
+           'verlet_restart_state')
 
 #: Rydberg atomic unit of time (pw.x ``dt`` and velocities), fs: 2 hbar / E_h.
 RY_TIME_FS = 2 * 2.4188843265857e-2
@@ -61,3 +62,24 @@ def kept_frames(n_frames: int, continued: bool) -> int:
     """Frames of a segment that enter the joined trajectory: all but the last two when another segment continues
     from its frame n_frames - 1 (:func:`verlet_restart_state`), otherwise all of them."""
     return max(0, n_frames - RESTART_OVERLAP) if continued else n_frames
+
+
+def strided_production_frames(segments: list[dict], stride_steps: int) -> list[tuple[str, int, int]]:
+    """The frames of the last stage (production) at its first step and every ``stride_steps`` steps after it.
+
+    Successive frames of an MD are correlated; frames ``stride_steps`` apart (a few vibrational periods, e.g.
+    50-100 fs) are nearly independent training configurations. The earlier stages (equilibration) are left out; of
+    a run that stopped before its production, the last stage it reached is taken.
+
+    :param segments: the kept frames of each run in order: ``label``, ``kept`` (its first frames in the joined run),
+        ``stage`` (0, 1, ...) and ``first_step`` (MD step of its first frame), as in ``PwMdWorkChain``'s plan.
+    :param stride_steps: MD steps between chosen frames, at least 1.
+    :return: ``(label, frame index within that run, MD step)`` of each chosen frame, in step order.
+    """
+    if stride_steps < 1:
+        raise ValueError(f'stride_steps must be at least 1, got {stride_steps}')
+    last = max(segment['stage'] for segment in segments)
+    production = [segment for segment in segments if segment['stage'] == last]
+    start = production[0]['first_step']
+    return [(segment['label'], index, segment['first_step'] + index) for segment in production
+            for index in range(segment['kept']) if (segment['first_step'] + index - start) % stride_steps == 0]

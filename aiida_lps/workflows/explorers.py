@@ -2,7 +2,8 @@
 
 MD snapshots with the current potential (``md``), rattled and strained copies (``perturb``), P-P distance scans
 (``pp_scan``), random structures relaxed with the GAP (``random_search``) and glasses sampled with it, optionally
-followed by their MD (``glass``). A new explorer subclasses ``Explorer`` and is added to ``EXPLORERS``.
+followed by their MD (``glass``), and pw.x MD whose frames are labelled by the run itself (``aimd``). A new
+explorer subclasses ``Explorer`` and is added to ``EXPLORERS``.
 """
 from __future__ import annotations
 
@@ -18,11 +19,15 @@ from aiida_lps.calculations.functions.random_structure_candidates import random_
 from aiida_lps.calculations.functions.relax_with_potential import relax_with_potential
 from aiida_lps.calculations.functions.sample_glass_with_potential import sample_glass_with_potential
 from aiida_lps.calculations.functions.trajectory_snapshots import trajectory_snapshots
+from aiida_lps.calculations.functions.training_set_from_pw_md import pw_md_label_inputs, training_set_from_pw_md
+from aiida_lps.calculations.pw_md import MAX_TIMESTEP_FS, timestep_problem
 from aiida_lps.structures.building_blocks import glass_recipe
 from aiida_lps.structures.distortions import phosphorus_pairs
 from aiida_lps.workflows.glass import PROTOCOL_SETTINGS as GLASS_PROTOCOL_SETTINGS
 from aiida_lps.workflows.glass import GlassSamplingWorkChain, formula_units_for_atoms, glass_label, sampling_message
+from aiida_lps.workflows.labelling import DftLabellingWorkChain, intended_label_settings
 from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
+from aiida_lps.workflows.pw_md import PwMdWorkChain
 
 
 __all__ = ('EXPLORERS', 'Explorer', 'created_nodes', 'derived_seed', 'run_calcfunction')
@@ -51,12 +56,15 @@ class Explorer:
     (submitted or already run) by key; the work chain waits for all of them before calling ``collect``, which turns
     them into candidates and names the failures. An explorer that builds its own structures (glasses) sets
     ``needs_structures = False`` and gives their element counts in ``built_composition``; one that runs MD returns its
-    ``md`` explorer settings from ``md_settings``, so the inputs it needs (``lammps_code``) are checked at launch.
+    ``md`` explorer settings from ``md_settings``, so the inputs it needs (``lammps_code``) are checked at launch. One
+    whose runs label their own frames (``aimd``) sets ``labels_itself = True``: its ``collect`` returns
+    ``TrainingSetData`` by key instead of structures, and they join the training set without selection or relabelling.
     """
 
     name: str
     defaults: dict
     needs_structures = True
+    labels_itself = False
 
     @classmethod
     def settings(cls, settings: dict) -> dict:
@@ -439,6 +447,95 @@ def _run_or_excepted(workchain, function, link_label: str, **inputs) -> orm.Calc
         return max((link.node for link in called), key=lambda node: node.pk)
 
 
+class AimdExplorer(Explorer):
+    """Frames of pw.x MD (``PwMdWorkChain``) with the training's own DFT settings, labelled by the run itself.
+
+    Each structure runs at each of ``temperatures_K`` (K): ``equilibration_steps`` Andersen NVT steps (collision time
+    ``thermostat_damping_fs``), then ``production_steps`` NVE steps of ``timestep_fs`` (fs; at most the Li bound,
+    2 fs). The first production frame and every ``stride_steps``-th after it (``training_set_from_pw_md``) go into the
+    training set with the energies and forces pw.x computed at them: no selection and no second DFT run, and their
+    provenance leads to the ``PwMdCalculation``, so ``label_settings_mismatch`` checks them like single points. The
+    frames of a run that stopped early (SCF, wall time) are kept and the failure reported. Costs DFT per MD step
+    (docs/aimd.md): for small cells and hot, anharmonic states a GAP MD explorer does not reach.
+    """
+
+    name = 'aimd'
+    labels_itself = True
+    defaults = {
+        'temperatures_K': [600.0],
+        'timestep_fs': 2.0,
+        'equilibration_steps': None,
+        'thermostat_damping_fs': 100.0,
+        'production_steps': None,
+        'stride_steps': None,
+    }
+
+    @classmethod
+    def check(cls, settings):
+        if not settings['temperatures_K'] or min(settings['temperatures_K']) <= 0:
+            return 'explorer aimd: temperatures_K must be a non-empty list of positive temperatures'
+        message = timestep_problem(settings['timestep_fs'], list(MAX_TIMESTEP_FS))
+        if message:
+            return f'explorer aimd: {message}'
+        if not isinstance(settings['stride_steps'], int) or settings['stride_steps'] < 1:
+            return f'explorer aimd: stride_steps must be a positive integer, got {settings["stride_steps"]!r}'
+        if settings['equilibration_steps'] < 0 or settings['production_steps'] < settings['stride_steps']:
+            return ('explorer aimd: need equilibration_steps >= 0 and production_steps >= stride_steps (got '
+                    f'{settings["equilibration_steps"]}, {settings["production_steps"]}, {settings["stride_steps"]})')
+        return None
+
+    @classmethod
+    def md_inputs(cls, labelling, structure: orm.StructureData, settings: dict, temperature_K: float,
+                  seed: int) -> dict:
+        """``PwMdWorkChain`` inputs for ``structure`` with the DFT settings of the ``labelling`` inputs (pw.x code,
+        pseudopotential family, namelists, k-point spacing, options), so the frames are labelled as the training's."""
+        pw_base = labelling['pw_base']
+        parameters = pw_base['pw']['parameters'].get_dict()
+        system = parameters.setdefault('SYSTEM', {})
+        if not {'ecutwfc', 'ecutrho'} <= set(system):  # as DftLabellingWorkChain completes them
+            intended = intended_label_settings(labelling, structure.get_symbols_set())
+            system.update(ecutwfc=intended['ecutwfc'], ecutrho=intended['ecutrho'])
+        options = dict(pw_base['pw'].get('metadata', {}).get('options', {}))
+        md = {'temperature_K': orm.Float(temperature_K), 'timestep_fs': orm.Float(settings['timestep_fs']),
+              'equilibration_steps': orm.Int(settings['equilibration_steps']),
+              'thermostat_damping_fs': orm.Float(settings['thermostat_damping_fs']),
+              'production_steps': orm.Int(settings['production_steps']), 'dump_every': orm.Int(1),
+              'seed': orm.Int(seed)}
+        return {'code': pw_base['pw']['code'], 'structure': structure, 'pseudo_family': labelling['pseudo_family'],
+                'parameters': orm.Dict(parameters), 'kpoints_distance': pw_base['kpoints_distance'], 'md': md,
+                'options': options}
+
+    @classmethod
+    def launch(cls, workchain, structures, settings, potential, seed):
+        labelling = workchain.exposed_inputs(DftLabellingWorkChain, namespace='labelling')
+        launched = {}
+        for index, (label, structure) in enumerate(structures.items()):
+            for temperature_K in settings['temperatures_K']:
+                key = f'{label}_{round(temperature_K)}K'
+                inputs = cls.md_inputs(labelling, structure, settings, temperature_K,
+                                       derived_seed(seed, index, temperature_K))
+                launched[key] = workchain.submit(PwMdWorkChain, **inputs, metadata={'call_link_label': f'aimd_{key}'})
+        return launched
+
+    @classmethod
+    def collect(cls, workchain, launched, settings):
+        """``aimd_<key>``: a ``TrainingSetData`` of the strided production frames of each run, tagged with the
+        generation, stage, run and temperature; failed runs are named in the failures (with the frames they have)."""
+        labelled, failures = {}, {}
+        row = workchain.ctx.row if workchain is not None else {}
+        for key, node in launched.items():
+            if not node.is_finished_ok:
+                failures[f'aimd_{key}'] = f'PwMdWorkChain<{node.pk}> exit {node.exit_status}: {node.exit_message}'
+            if 'trajectory' not in node.outputs:
+                continue
+            tags = {name: row[name] for name in ('generation', 'stage') if name in row}
+            tags.update(md_run=key, temperature_K=node.inputs.md.temperature_K.value)
+            labels = run_calcfunction(training_set_from_pw_md, f'labels_{key}', tags=orm.Dict(tags),
+                                      **pw_md_label_inputs(node, settings['stride_steps']))
+            labelled[f'aimd_{key}'] = labels.outputs.result
+        return labelled, failures
+
+
 #: Explorers by the ``type`` of a stage's explorer definition.
 EXPLORERS = {explorer.name: explorer for explorer in (MdExplorer, PerturbExplorer, PPScanExplorer,
-                                                      RandomSearchExplorer, GlassExplorer)}
+                                                      RandomSearchExplorer, GlassExplorer, AimdExplorer)}

@@ -552,26 +552,30 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         return ToContext(**awaitables)
 
     def select(self):
-        """Collect the explorers' candidates, drop those DFT cannot label, choose which to label (calcfunction)."""
+        """Collect the explorers' candidates, drop those DFT cannot label, choose which to label (calcfunction).
+        Configurations an explorer labelled itself (``aimd``) join the training set here, unselected."""
         stage, row = self._stage(), self.ctx.row
-        candidates, failures, counts = {}, {}, {}
+        candidates, failures, counts, explored_labels = {}, {}, {}, {}
         for definition in stage['explorers']:
             explorer = EXPLORERS[definition['type']]
             launched = {key: self.ctx[f'explore_{explorer.name}_{key}'] for key in self.ctx.explored[explorer.name]}
             found, failed = explorer.collect(self, launched, explorer.settings(definition))
-            candidates.update(found)
+            (explored_labels if explorer.labels_itself else candidates).update(found)
             failures.update(failed)
-            counts[explorer.name] = len(found)
+            counts[explorer.name] = (sum(labels.num_structures for labels in found.values()) if explorer.labels_itself
+                                     else len(found))
         for key, reason in failures.items():
             self.report(f'gen {self.ctx.generation}: exploration {key} failed and is skipped: {reason}')
         selector = {**SELECTOR_DEFAULTS, **stage['selector']}
         too_close = self._too_close(candidates, selector['min_distance_A'])
         row.update(n_candidates=len(candidates), candidates_by_explorer=counts, exploration_failures=failures,
                    too_close=too_close, n_duplicates=0, n_selected=0)
+        self._add_explored_labels(explored_labels)
         labellable = {label: structure for label, structure in candidates.items() if label not in too_close}
         if not labellable:
-            self.report(f'gen {self.ctx.generation}: no labellable candidates ({len(candidates)} found, '
-                        f'{len(too_close)} with atoms too close)')
+            if candidates or not explored_labels:
+                self.report(f'gen {self.ctx.generation}: no labellable candidates ({len(candidates)} found, '
+                            f'{len(too_close)} with atoms too close)')
             return
         parameters = {key: selector[key] for key in ('method', 'count', 'soap')}
         parameters['seed'] = derived_seed(self.inputs.seed.value, self.ctx.generation, 1000)
@@ -586,6 +590,21 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.report(f'gen {self.ctx.generation}: {len(candidates)} candidates {counts}, {len(too_close)} with atoms '
                     f'too close, {len(selection["duplicates"])} already labelled, {len(selection["selected"])} '
                     f'selected ({selector["method"]})')
+
+    def _add_explored_labels(self, explored_labels: dict):
+        """Append the configurations the explorers labelled themselves (key -> TrainingSetData) to the training set;
+        they are the generation's first new labels (``n_explorer_labelled`` in its row)."""
+        if not explored_labels:
+            return
+        generation, sets = self.ctx.generation, [explored_labels[key] for key in sorted(explored_labels)]
+        labels = sets[0] if len(sets) == 1 else run_calcfunction(
+            concatenate_training_sets, f'explored_labels_gen_{generation}',
+            **{f'set_{index}': labels for index, labels in enumerate(sets)}).outputs.result
+        self.ctx.new_labels = labels
+        self.ctx.training_set = self._append(self.ctx.training_set, labels, f'append_explored_gen_{generation}')
+        self.ctx.row.update(n_explorer_labelled=labels.num_structures, n_labelled=labels.num_structures)
+        self.report(f'gen {generation}: {labels.num_structures} configurations labelled by the explorers themselves '
+                    f'({", ".join(sorted(explored_labels))}) added without relabelling')
 
     def _too_close(self, candidates: dict, min_distance_A: float) -> dict:
         """Candidates with two atoms closer than ``min_distance_A`` or the labelling ``min_distance``, with why."""
@@ -617,9 +636,10 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             reason = f'DftLabellingWorkChain<{child.pk}> exit {child.exit_status}: {child.exit_message}'
             failures = {'labelling': reason}
         if child.is_finished_ok:
-            self.ctx.new_labels = child.outputs.training_set
-            self.ctx.training_set = self._append(self.ctx.training_set, self.ctx.new_labels,
-                                                f'append_gen_{self.ctx.generation}')
+            labelled, generation = child.outputs.training_set, self.ctx.generation
+            self.ctx.training_set = self._append(self.ctx.training_set, labelled, f'append_gen_{generation}')
+            self.ctx.new_labels = (labelled if self.ctx.new_labels is None  # else after the explorers' own labels
+                                   else self._append(self.ctx.new_labels, labelled, f'new_labels_gen_{generation}'))
         n_labelled = 0 if self.ctx.new_labels is None else self.ctx.new_labels.num_structures
         row.update(n_labelled=n_labelled, n_failed=len(failures), label_failures=failures)
         self.report(f'gen {self.ctx.generation}: {n_labelled} labelled, {len(failures)} failed'
