@@ -3,13 +3,15 @@
 Needs PostgreSQL at 127.0.0.1:5432 (trust authentication for the user postgres or root) and RabbitMQ at
 127.0.0.1:5672 (guest/guest); ``UNREACHABLE`` names those that are not, for a ``skipif``. Everything made here has a
 unique name (database, profile in a temporary AiiDA folder, broker queues and exchanges) and is removed afterwards,
-even on failure; only the daemon started in the profile is stopped.
+even on failure; only the daemon started in the profile is stopped. ``zeromq_daemon_profile`` needs no services
+(SQLite storage, aiida-core's ZeroMQ broker, which its daemon starts), so a daemon test runs on a clean machine too.
 
 The profile is made with `verdi profile setup`, as a user would: a pytest test profile would make RabbitMQ delete
 the task queue when the last worker disconnects (kiwipy's testing mode), so no process would survive a restart.
 Fixtures ``throwaway_database`` and ``daemon_profile`` are registered in ``tests/conftest.py``.
 """
 import asyncio
+import contextlib
 import os
 import secrets
 import socket
@@ -82,17 +84,40 @@ def throwaway_database():
 def daemon_profile(throwaway_database, aiida_config_factory, tmp_path):
     """A core.psql_dos + RabbitMQ profile in a temporary AiiDA folder, loaded; afterwards its daemon is stopped and
     its broker entities deleted."""
+    storage = ('core.psql_dos', '--broker', 'core.rabbitmq', '--database-hostname', '127.0.0.1',
+               '--database-port', '5432', '--database-username', throwaway_database['user'],
+               '--database-password', 'unused-with-trust', '--database-name', throwaway_database['name'],
+               '--repository-uri', f'file://{tmp_path / "repository"}')
+    profile = None
+    try:
+        with _throwaway_profile(aiida_config_factory, tmp_path, storage) as profile:
+            yield profile
+    finally:
+        if profile is not None:
+            asyncio.run(_delete_broker_entities(profile.uuid))
+
+
+@pytest.fixture
+def zeromq_daemon_profile(aiida_config_factory, tmp_path):
+    """A core.sqlite_dos + ZeroMQ profile in a temporary AiiDA folder (no services needed: the daemon starts the
+    broker), loaded; afterwards its daemon (and with it the broker) is stopped."""
+    storage = ('core.sqlite_dos', '--broker', 'core.zeromq', '--filepath', str(tmp_path / 'storage'))
+    with _throwaway_profile(aiida_config_factory, tmp_path, storage) as profile:
+        yield profile
+
+
+@contextlib.contextmanager
+def _throwaway_profile(aiida_config_factory, tmp_path, storage: tuple[str, ...]):
+    """Profile ``lps-daemon-test-<hex>`` made by `verdi profile setup` with ``storage`` (the storage plugin and its
+    options, the broker) in a temporary AiiDA folder, loaded; its daemon is stopped on exit, even on failure."""
     from aiida.engine.daemon.client import get_daemon_client
     from aiida.manage.configuration import get_config, profile_context, reset_config
 
     name = f'lps-daemon-test-{secrets.token_hex(4)}'
     with aiida_config_factory(tmp_path / 'aiida'):
-        verdi('profile', 'setup', 'core.psql_dos', '--non-interactive', '--profile-name', name, '--no-set-as-default',
+        verdi('profile', 'setup', *storage, '--non-interactive', '--profile-name', name, '--no-set-as-default',
               '--email', 'daemon-test@aiida-lps', '--first-name', 'daemon', '--last-name', 'test',
-              '--institution', 'aiida-lps', '--broker', 'core.rabbitmq',
-              '--database-hostname', '127.0.0.1', '--database-port', '5432',
-              '--database-username', throwaway_database['user'], '--database-password', 'unused-with-trust',
-              '--database-name', throwaway_database['name'], '--repository-uri', f'file://{tmp_path / "repository"}')
+              '--institution', 'aiida-lps')
         verdi('-p', name, 'config', 'set', 'daemon.timeout', '60')  # circus answers slowly on a loaded machine
         reset_config()
         get_config()
@@ -102,7 +127,6 @@ def daemon_profile(throwaway_database, aiida_config_factory, tmp_path):
         finally:
             if get_daemon_client(name).is_daemon_running:
                 verdi('-p', name, 'daemon', 'stop')
-            asyncio.run(_delete_broker_entities(get_config().get_profile(name).uuid))
 
 
 async def _delete_broker_entities(profile_uuid: str):
@@ -117,6 +141,23 @@ async def _delete_broker_entities(profile_uuid: str):
         await channel.queue_delete(f'{prefix}.{LAUNCH_QUEUE}')
         for exchange in (MESSAGE_EXCHANGE, TASK_EXCHANGE):
             await channel.exchange_delete(f'{prefix}.{exchange}')
+
+
+def start_daemon(profile_name: str, workers: int = 2) -> None:
+    """`verdi daemon start` of the loaded profile ``profile_name``, then wait until its broker answers: the ZeroMQ
+    broker, which the daemon starts, can take longer than aiida-core's 10 s to be ready on a loaded machine."""
+    verdi('-p', profile_name, 'daemon', 'start', str(workers))
+    wait_for(_broker_answers, 'the broker to answer', profile_name)
+
+
+def _broker_answers() -> bool:
+    from aiida.manage import get_manager
+
+    try:
+        get_manager().get_communicator()
+    except ConnectionError:
+        return False
+    return True
 
 
 def wait_for(condition, what: str, profile_name: str):

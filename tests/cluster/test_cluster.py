@@ -271,13 +271,23 @@ def test_setup_computer_reports_a_missing_pw_and_a_lammps_without_pair_style_qui
             orm.load_code(f'{label}@slurm-bad')
 
 
-@pytest.mark.skipif(bool(UNREACHABLE), reason=f'services not reachable: {", ".join(UNREACHABLE)}')
-def test_the_daemon_runs_a_labelling_a_fit_and_md_through_slurm(daemon_profile, slurm_cluster, tmp_path, tiny_gap_xml,
-                                                                morse_labelled_frames):
-    """Production: a PostgreSQL + RabbitMQ profile whose daemon (2 workers) submits the three to SLURM over SSH
-    (its nodes are made here, in that profile)."""
+@pytest.fixture(params=['sqlite-zeromq', 'postgresql-rabbitmq'])
+def any_daemon_profile(request):
+    """A throwaway profile for a daemon: SQLite + ZeroMQ (needs no services, so it runs on a clean machine), and the
+    production PostgreSQL + RabbitMQ (skipped when those services are not reachable)."""
+    if request.param == 'sqlite-zeromq':
+        return request.getfixturevalue('zeromq_daemon_profile')
+    if UNREACHABLE:
+        pytest.skip(f'services not reachable: {", ".join(UNREACHABLE)}')
+    return request.getfixturevalue('daemon_profile')
+
+
+def test_the_daemon_runs_a_labelling_a_fit_and_md_through_slurm(any_daemon_profile, slurm_cluster, tmp_path,
+                                                                tiny_gap_xml, morse_labelled_frames):
+    """A profile whose daemon (2 workers) submits the three to SLURM over SSH (its nodes are made here, in that
+    profile)."""
     from aiida.engine import submit
-    from daemon_services import verdi, wait_for
+    from daemon_services import start_daemon, wait_for
 
     from aiida_lps.data.gap_potential import GapPotentialData
     from aiida_lps.data.training_set import TrainingSetData
@@ -295,10 +305,10 @@ def test_the_daemon_runs_a_labelling_a_fit_and_md_through_slurm(daemon_profile, 
     builders = [labelling_builder(code['pw']), gap_fit_builder(code['gap_fit'], TrainingSetData.from_atoms(frames)),
                 md_builder(code['lmp'], GapPotentialData(tiny_gap_xml), orm.StructureData(ase=frames[0]), 40)]
 
-    verdi('-p', daemon_profile.name, 'daemon', 'start', '2')
+    start_daemon(any_daemon_profile.name)
     submitted = [submit(builder) for builder in builders]
     wait_for(lambda: all(node.is_terminated for node in submitted), 'the three processes finishing',
-             daemon_profile.name)
+             any_daemon_profile.name)
     for node in submitted:
         assert node.is_finished_ok, f'{node.process_label}<{node.pk}>: {node.exit_status} {node.exit_message}'
         assert_ran_through_slurm(orm.load_node(node.pk))  # not the node submitted here: its file list is from then
