@@ -24,10 +24,9 @@ import importlib.util
 from collections.abc import Sequence
 
 import numpy as np
-from ase.data import atomic_numbers
 
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator
-from aiida_lps.potentials.reference_energies import reference_baselines
+from aiida_lps.potentials.reference_energies import fit_species, reference_baselines
 from aiida_lps.potentials.snap import (DEFAULT_SNAP_HYPERPARAMETERS, SNAPPARAM_FLAGS, compute_snap_arrays,
                                        merge_snap_hyperparameters, n_bispectrum_components)
 
@@ -202,10 +201,7 @@ def fit_nn(frames: Sequence, hyperparameters: dict | None = None, species: Seque
     :raises ValueError: for an empty set, unknown settings or reference energies missing an element.
     """
     frames = list(frames)
-    if not frames:
-        raise ValueError('the training set is empty: label some structures first')
-    present = {symbol for atoms in frames for symbol in atoms.get_chemical_symbols()}
-    species = sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
+    species = fit_species(frames, species)
     settings = merge_nn_hyperparameters(hyperparameters, species)
     import torch
     descriptors = atom_descriptors(frames, species, settings)

@@ -29,12 +29,11 @@ import ase.io
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.data import atomic_numbers
 
 from aiida_lps.potentials.installed_files import venv_bin
 from aiida_lps.potentials.lammps_input import pod_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator
-from aiida_lps.potentials.reference_energies import reference_baselines
+from aiida_lps.potentials.reference_energies import fit_species, reference_baselines
 
 __all__ = (
     'DEFAULT_POD_HYPERPARAMETERS',
@@ -166,10 +165,7 @@ def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
     :raises RuntimeError: with LAMMPS's message if fitpod fails.
     """
     frames = list(frames)
-    if not frames:
-        raise ValueError('the training set is empty: label some structures first')
-    present = {symbol for atoms in frames for symbol in atoms.get_chemical_symbols()}
-    species = sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
+    species = fit_species(frames, species)
     hyperparameters = merge_pod_hyperparameters(hyperparameters)
     parameters = pod_parameter_file(species, hyperparameters)
     baselines = reference_baselines(frames, species, reference_energies)

@@ -1,11 +1,24 @@
-"""Per-element reference energies (eV), e.g. of isolated atoms, subtracted from total energies before a fit."""
+"""Per-element reference energies (eV), e.g. of isolated atoms, subtracted from total energies before a fit, and the
+species a fit covers."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+from ase.data import atomic_numbers
 
-__all__ = ('reference_baselines',)
+__all__ = ('fit_species', 'reference_baselines')
+
+
+def fit_species(frames: Sequence, species: Sequence[str] | None = None) -> list[str]:
+    """The elements of a fit: ``species`` and those of ``frames``, sorted by atomic number (LAMMPS type order).
+
+    :raises ValueError: for an empty training set.
+    """
+    if not frames:
+        raise ValueError('the training set is empty: label some structures first')
+    present = {symbol for atoms in frames for symbol in atoms.get_chemical_symbols()}
+    return sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
 
 
 def reference_baselines(frames: Sequence, species: Sequence[str], reference_energies: dict | None) -> np.ndarray:

@@ -23,12 +23,11 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
-from ase.data import atomic_numbers
 
 from aiida_lps.potentials.gap import force_dependent_sigma
 from aiida_lps.potentials.lammps_input import snap_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator, load_configuration, open_lammps
-from aiida_lps.potentials.reference_energies import reference_baselines
+from aiida_lps.potentials.reference_energies import fit_species, reference_baselines
 
 __all__ = (
     'DEFAULT_SNAP_HYPERPARAMETERS',
@@ -374,10 +373,7 @@ def fit_snap(frames: Sequence, hyperparameters: dict | None = None,
     :raises ValueError: for an empty set, unknown settings or reference energies missing an element.
     """
     frames = list(frames)
-    if not frames:
-        raise ValueError('the training set is empty: label some structures first')
-    present = {symbol for atoms in frames for symbol in atoms.get_chemical_symbols()}
-    species = sorted(set(species or present) | present, key=lambda symbol: atomic_numbers[symbol])
+    species = fit_species(frames, species)
     hyperparameters = merge_snap_hyperparameters(hyperparameters, species)
     descriptors = snap_descriptors(frames, species, hyperparameters)
     baselines = reference_baselines(frames, species, reference_energies)

@@ -166,7 +166,8 @@ def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, ps
     with pytest.raises(ValueError, match=r"pod_parameters: unknown POD hyperparameter 'r_cut'"):
         run_get_node(builder(PERTURB_STAGE, overrides_extra={'pod_parameters': {'r_cut': 5.0}}))
     wrong_md = {**MD_STAGE, 'explorers': [{**MD_STAGE['explorers'][0], 'potential': 'mace'}]}
-    with pytest.raises(ValueError, match=r"explorer md: potential must be one of \['gap', 'nn', 'pod', 'snap'\], got 'mace'"):
+    with pytest.raises(ValueError,
+                       match=r"explorer md: potential must be one of \['gap', 'nn', 'pod', 'snap'\], got 'mace'"):
         run_get_node(builder(wrong_md, lammps_code=lps_code('lmp')))
     with pytest.raises(ValueError, match=r'stage md runs MD: give lammps_code'):
         run_get_node(builder(MD_STAGE))
