@@ -20,7 +20,8 @@ results computed here and on results imported from an archive. Examples (see als
 
 What each helper relies on is stated in its docstring: link labels and attribute names of this package's
 processes (``GapFitCalculation``, ``evaluate_potential``, ``conductivity_at_temperature``, ``training_set_from_pw``,
-``concatenate_training_sets``), never their Python classes, so results of older versions are found as well.
+``training_set_from_pw_md``, ``concatenate_training_sets``), never their Python classes, so results of older
+versions are found as well.
 """
 from __future__ import annotations
 
@@ -254,8 +255,10 @@ class LabelSource:
     """A calculation whose outputs were combined into a training set (e.g. the PwCalculation of one configuration).
 
     :param label: the configuration label: the combining input's link label without its first word
-        (``parameters_li2s_a`` -> ``li2s_a``; ``training_set_from_pw`` names its inputs ``<kind>_<label>``).
-    :param calculation: the ``CalcJobNode`` that computed the labels.
+        (``parameters_li2s_a`` -> ``li2s_a``; ``training_set_from_pw`` names its inputs ``<kind>_<label>``;
+        ``training_set_from_pw_md`` its trajectories ``trajectory_<segment>``, e.g. ``segment_2``).
+    :param calculation: the ``CalcJobNode`` that computed the labels (a PwCalculation, or a PwMdCalculation whose
+        MD frames became labels).
     :param training_set: the ``TrainingSetData`` its outputs were combined into.
     :param labelling: the workflow that combined them (``lps.labelling.dft``), or None for a standalone calcfunction.
     """
@@ -309,9 +312,10 @@ def fitted_training_set(potential: GapPotentialData) -> TrainingSetData:
 def training_set_lineage(training_set: TrainingSetData) -> TrainingSetLineage:
     """Walk the provenance of ``training_set`` upward: concatenated sets, and the calculations that computed labels.
 
-    Relies on: a set is created by a calculation (``concatenate_training_sets``, ``training_set_from_pw``) whose
-    ``TrainingSetData`` inputs are walked in turn and whose other inputs created by a ``CalcJobNode`` (the
-    PwCalculation's ``output_parameters`` and ``output_trajectory``) name that job as a label source.
+    Relies on: a set is created by a calculation (``concatenate_training_sets``, ``training_set_from_pw``,
+    ``training_set_from_pw_md``) whose ``TrainingSetData`` inputs are walked in turn and whose other inputs created by
+    a ``CalcJobNode`` (the PwCalculation's ``output_parameters`` and ``output_trajectory``, the PwMdCalculation's
+    ``output_trajectory``) name that job as a label source.
 
     :return: a :class:`TrainingSetLineage`; sets used only for validation are not part of it.
     """
