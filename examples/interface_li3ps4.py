@@ -59,9 +59,9 @@ if 'build_info' in results:
           f'{info["crystal_counts"]}, glass {info["glass_thickness_A"]:.2f} A {info["glass_counts"]} at '
           f'{info["glass_density_g_cm3"]:.3f} g/cm3 after {info["glass_compression_steps"]} compression steps')
 for label in ('sintering', 'production'):
-    calculations = node.base.links.get_outgoing(link_label_filter=label).all_nodes()
-    if calculations:
-        md = calculations[0]
+    runs = node.base.links.get_outgoing(link_label_filter=label).all_nodes()  # a LammpsMdBaseWorkChain
+    if runs and runs[0].called:
+        md = max(runs[0].called, key=lambda child: child.ctime)  # its last LammpsMdCalculation
         steps = sum(stage['steps'] for stage in md.inputs.parameters['stages'])
         seconds = (md.mtime - md.ctime).total_seconds()
         print(f'{label}: LammpsMdCalculation<{md.pk}> {steps} MD steps in {seconds:.0f} s')

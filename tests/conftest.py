@@ -204,6 +204,29 @@ def generate_calc_job_node(aiida_localhost):
 
 
 @pytest.fixture
+def generate_workflow_node(aiida_profile):
+    """Factory: a stored, finished ``WorkflowNode`` of the work chain ``entry_point`` that ran nothing, for a parent
+    work chain's inspect step.
+
+    :param exit_code: the ``ExitCode`` it finished with (its message formatted); None for success.
+    """
+    from aiida import orm
+    from aiida.plugins import WorkflowFactory
+    from plumpy import ProcessState
+
+    def factory(entry_point: str, exit_code=None):
+        process_class = WorkflowFactory(entry_point)
+        node = orm.WorkChainNode(process_type=process_class.build_process_type())
+        node.set_process_label(process_class.__name__)
+        node.set_process_state(ProcessState.FINISHED)
+        node.set_exit_status(exit_code.status if exit_code else 0)
+        node.set_exit_message(exit_code.message if exit_code else None)
+        return node.store()
+
+    return factory
+
+
+@pytest.fixture
 def generate_restart_workchain(generate_workchain, generate_calc_job_node):
     """Factory: a ``BaseRestartWorkChain`` of ``entry_point`` with ``process_inputs``, after ``setup``, whose first
     child is a fake finished calculation (keyword arguments of ``generate_calc_job_node``), ready for

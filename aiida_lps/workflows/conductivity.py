@@ -2,8 +2,11 @@
 
 For every structure (one crystal, or an ensemble of glasses) and every temperature one MD runs NVT equilibration
 followed by NVE production (thesis section 6; SPEC section 5); all runs are submitted at once. The ``engine``
-chooses the MD: ``lammps``, a ``LammpsMdCalculation`` with the GAP, SNAP or POD ``potential`` (Nose-Hoover NVT), or
-``pw``, a ``PwMdWorkChain`` (Born-Oppenheimer MD in pw.x, Andersen NVT, docs/aimd.md). Both give the same
+chooses the MD: ``lammps``, a ``LammpsMdBaseWorkChain`` (``LammpsMdCalculation`` restarted with a shorter time step
+when it loses atoms) with the GAP, SNAP or POD ``potential`` (Nose-Hoover NVT), or ``pw``, a ``PwMdWorkChain``
+(Born-Oppenheimer MD in pw.x, Andersen NVT, docs/aimd.md). The ``md`` namespace holds the MD settings and, for
+``lammps``, the ``LammpsMdBaseWorkChain`` inputs (``md.lammps.metadata.options``: resources, wall time); the ``pw``
+engine takes its options in ``pw_md.options``. Both give the same
 ``trajectory`` and ``thermo`` outputs, which the analysis reads unchanged. Structures smaller than the minimum size
 are first replicated (``replicate_structure``). Per temperature, ``conductivity_at_temperature`` turns the
 trajectories into the ensemble tracer D, the Nernst-Einstein conductivity at each run's mean kinetic temperature,
@@ -34,10 +37,10 @@ from aiida_lps.calculations.functions.conductivity_at_temperature import (
     conductivity_at_temperature,
 )
 from aiida_lps.calculations.functions.replicate_structure import replicate_structure
-from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.calculations.pw_md import timestep_problem
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.supercells import supercell_repetitions
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs
 from aiida_lps.workflows.protocols import ProtocolMixin
 from aiida_lps.workflows.pw_md import PwMdWorkChain
 
@@ -52,9 +55,10 @@ INCLUDE_FLAGGED = {'include_flowing': 'flowing', 'include_not_diffusive': 'not_d
 #: Float inputs of the ``md`` namespace, the keyword arguments of :func:`md_parameters`.
 MD_SETTINGS = ('timestep_fs', 'equilibration_ps', 'thermostat_damping_fs', 'production_ps', 'dump_interval_fs')
 #: MD engines -> the process each structure and temperature runs.
-ENGINES = {'lammps': LammpsMdCalculation, 'pw': PwMdWorkChain}
-#: PwMdWorkChain inputs that ArrheniusWorkChain takes in its ``pw_md`` namespace (the DFT settings).
-PW_MD_INPUTS = ('pseudo_family', 'parameters', 'kpoints_distance', 'max_segments')
+ENGINES = {'lammps': LammpsMdBaseWorkChain, 'pw': PwMdWorkChain}
+#: PwMdWorkChain inputs that ArrheniusWorkChain takes in its ``pw_md`` namespace (the DFT settings, then the
+#: ``metadata.options`` of every pw.x run).
+PW_MD_INPUTS = ('pseudo_family', 'parameters', 'kpoints_distance', 'max_segments', 'options')
 
 
 def temperature_label(temperature_K: float) -> str:
@@ -246,7 +250,11 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
                    help='The GAP or the fast SNAP (docs/fast_potential.md) driving every MD run (engine lammps).')
         spec.input('temperatures', valid_type=orm.List, validator=validate_temperatures,
                    help='MD temperatures, K; at least three.')
-        spec.input_namespace('md', help='MD settings, the same for every run.', validator=validate_md)
+        expose_md_inputs(spec, 'md')
+        spec.inputs['md'].validator = validate_md
+        spec.inputs['md'].help = ('MD settings, the same for every run, and (engine lammps) the inputs of every '
+                                  'LammpsMdBaseWorkChain: lammps.metadata.options (resources, wall time), '
+                                  'handler_overrides.')
         spec.input('md.timestep_fs', valid_type=orm.Float, help='Time step, fs.')
         spec.input('md.equilibration_ps', valid_type=orm.Float, help='NVT (Nose-Hoover) equilibration length, ps.')
         spec.input('md.thermostat_damping_fs', valid_type=orm.Float, help='Nose-Hoover damping time, fs.')
@@ -277,9 +285,6 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         spec.input('include_phase_changed', valid_type=orm.Bool, default=lambda: orm.Bool(False),
                    help='Fit also temperatures where a crystal ended in another phase than it started in '
                         '(phase guard; default: exclude and report them).')
-        spec.input('options', valid_type=dict, non_db=True, default=dict,
-                   help='metadata.options of every LammpsMdCalculation or pw.x run (resources, max_wallclock_seconds '
-                        'in s, ...).')
         spec.inputs.validator = validate_inputs
 
         spec.outline(
@@ -336,7 +341,8 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         :param overrides: protocol keys (``timestep_fs``, ``production_ps``, ``dump_interval_fs``, ``min_atoms``,
             ``labelling_protocol``, ...), see ``protocols/conductivity.yaml``, and ``labelling_overrides`` (pw
             engine: passed to ``DftLabellingWorkChain.get_builder_from_protocol``).
-        :param options: ``metadata.options`` of every MD run; ``max_wallclock_seconds`` defaults to the protocol's.
+        :param options: ``metadata.options`` of every MD run (``md.lammps.metadata.options``, or ``pw_md.options``
+            for the pw engine); ``max_wallclock_seconds`` (s) defaults to the protocol's.
         :param engine: ``lammps`` or ``pw``.
         """
         inputs = cls.get_protocol_inputs(protocol, overrides)
@@ -348,12 +354,14 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         builder.structures = structures
         if potential is not None:
             builder.potential = potential
-        if engine == 'pw':
-            builder.pw_md = cls.pw_md_inputs(code, next(iter(structures.values())), inputs)
-        builder.temperatures = orm.List([float(value) for value in temperatures])
+        options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
         builder.md = cls.md_inputs(inputs, ensemble=len(structures) > 1)
+        if engine == 'pw':
+            builder.pw_md = {**cls.pw_md_inputs(code, next(iter(structures.values())), inputs), 'options': options}
+        else:
+            builder.md.lammps.metadata.options.update(options)
+        builder.temperatures = orm.List([float(value) for value in temperatures])
         builder.supercell = {'min_width_A': orm.Float(inputs['min_width_A']), 'min_atoms': orm.Int(inputs['min_atoms'])}
-        builder.options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
         return builder
 
     def prepare_structures(self):
@@ -373,25 +381,26 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             self.ctx.structures[label] = supercell
 
     def run_md(self):
-        """Submit one MD run (LammpsMdCalculation or PwMdWorkChain) per structure and temperature, all at once."""
+        """Submit one MD run (LammpsMdBaseWorkChain or PwMdWorkChain) per structure and temperature, all at once."""
         engine = self.inputs.engine.value
         futures = {}
         for label, structure in sorted(self.ctx.structures.items()):
             for temperature in self.inputs.temperatures.get_list():
                 key = f'md_{label}_{temperature_label(temperature)}'
-                inputs = self.md_run_inputs(engine, structure, temperature, self.inputs.md.seed.value + len(futures))
-                inputs.setdefault('metadata', {})['call_link_label'] = key
+                inputs = self.md_run_inputs(engine, structure, temperature, self.inputs.md.seed.value + len(futures),
+                                            key)
                 futures[key] = self.submit(ENGINES[engine], **inputs)
         self.report(f'launched {len(futures)} {ENGINES[engine].__name__}s: {len(self.ctx.structures)} structure(s) x '
                     f'{len(self.inputs.temperatures.get_list())} temperatures')
         return ToContext(**futures)
 
-    def md_run_inputs(self, engine: str, structure: orm.StructureData, temperature_K: float, seed: int) -> dict:
-        """Inputs of the ``engine``'s MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``."""
+    def md_run_inputs(self, engine: str, structure: orm.StructureData, temperature_K: float, seed: int,
+                      label: str) -> dict:
+        """Inputs of the ``engine``'s MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``, linked as
+        ``label``."""
         pw_md = self.exposed_inputs(PwMdWorkChain, namespace='pw_md') if engine == 'pw' else None
-        return md_run_inputs(engine, self.inputs.code, structure, temperature_K, seed, self.inputs.md,
-                             self.inputs.options, potential=self.inputs.get('potential'), pw_md=pw_md)
-
+        return md_run_inputs(engine, self.inputs.code, structure, temperature_K, seed, self.inputs.md, label,
+                             potential=self.inputs.get('potential'), pw_md=pw_md)
 
     def inspect_md(self):
         """Collect the finished runs per temperature; report failed ones; stop if a temperature has none left."""
@@ -458,21 +467,23 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
 
 
 def md_run_inputs(engine: str, code, structure: orm.StructureData, temperature_K: float, seed: int, md,
-                  options: dict, potential=None, pw_md: dict | None = None) -> dict:
-    """Inputs of ``ENGINES[engine]`` for MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``.
+                  label: str, potential=None, pw_md: dict | None = None) -> dict:
+    """Inputs of ``ENGINES[engine]`` for MD of ``structure`` at ``temperature_K`` (K) with velocity ``seed``, linked
+    as ``label``.
 
-    :param md: the ``md`` namespace of ``ArrheniusWorkChain`` (``MD_SETTINGS`` as ``Float`` nodes).
-    :param options: ``metadata.options`` of the run (or of every pw.x run).
+    :param md: the ``md`` namespace of ``ArrheniusWorkChain``: ``MD_SETTINGS`` as ``Float`` nodes and the
+        ``LammpsMdBaseWorkChain`` inputs of the lammps engine (``lammps.metadata.options``, ``handler_overrides``).
     :param potential: the potential of the lammps engine.
-    :param pw_md: the DFT settings of the pw engine (``PW_MD_INPUTS``).
+    :param pw_md: the DFT settings and options of the pw engine (``PW_MD_INPUTS``).
     """
     settings = {name: md[name].value for name in MD_SETTINGS}
     if engine == 'pw':
-        return {'code': code, 'structure': structure, 'options': dict(options),
-                'md': pw_md_settings(temperature_K, seed, **settings), **(pw_md or {})}
-    return {'code': code, 'structure': structure, 'potential': potential,
-            'parameters': orm.Dict(md_parameters(temperature_K, seed, **settings)),
-            'metadata': {'options': dict(options)}}
+        return {**(pw_md or {}), 'code': code, 'structure': structure,
+                'md': pw_md_settings(temperature_K, seed, **settings), 'metadata': {'call_link_label': label}}
+    restart = {name: value for name, value in md.items() if name not in (*MD_SETTINGS, 'seed', 'metadata')}
+    return md_base_inputs(restart, label, code=code, structure=structure, potential=potential,
+                          parameters=md_parameters(temperature_K, seed, **settings))
+
 
 def result_line(result: dict) -> str:
     """One report line: E_A and sigma(300 K) with their intervals, from an ``arrhenius_fit`` result."""

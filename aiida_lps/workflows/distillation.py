@@ -25,7 +25,6 @@ teacher labels by ``teacher_sigma_factor`` (``sigma_factors_by_source``).
 from __future__ import annotations
 
 from aiida import orm
-from aiida.common import AttributeDict
 from aiida.engine import ToContext, WorkChain, if_, while_
 
 from aiida_lps.calculations.fitters import potential_fitters
@@ -46,7 +45,7 @@ from aiida_lps.workflows.conductivity import (
     temperature_label,
 )
 from aiida_lps.workflows.labelling import closest_pair
-from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs
 from aiida_lps.workflows.protocols import ProtocolMixin
 
 __all__ = ('PotentialDistillationWorkChain', 'md_failure', 'metrics_row')
@@ -148,12 +147,7 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
         for name in MD_SETTINGS:
             spec.input(f'md.{name}', valid_type=orm.Float,
                        help='MD setting of aiida_lps.workflows.conductivity.md_parameters (unit in the name).')
-        spec.expose_inputs(
-            LammpsMdBaseWorkChain, namespace='lammps_md',
-            exclude=('lammps.code', 'lammps.structure', 'lammps.potential', 'lammps.parameters'),
-            namespace_options={'help': 'Inputs of every LammpsMdBaseWorkChain, e.g. lammps.metadata.options.'},
-        )
-        spec.inputs['lammps_md']['lammps'].validator = None  # the calculation's own check needs the per-run inputs
+        expose_md_inputs(spec, 'lammps_md', 'Inputs of every LammpsMdBaseWorkChain, e.g. lammps.metadata.options.')
         spec.inputs.validator = validate_inputs
 
         spec.outline(
@@ -300,14 +294,11 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
             for temperature_K in self.inputs.md.temperatures_K.get_list():
                 key = f'{label}_{temperature_label(temperature_K)}'
                 seed = self.inputs.seed.value + 1000 * self.ctx.round + index
-                inputs = AttributeDict(self.exposed_inputs(LammpsMdBaseWorkChain, namespace='lammps_md'))
-                inputs.lammps = {**inputs.get('lammps', {}), 'code': self.inputs.lammps_code, 'structure': structure,
-                                 'potential': self.ctx.driver,
-                                 'parameters': orm.Dict(md_parameters(temperature_K, seed, **settings))}
                 # a potential with a hole loses atoms at any time step: record it, do not retry with a shorter one
-                overrides = inputs.get('handler_overrides', orm.Dict()).get_dict()
-                inputs.handler_overrides = orm.Dict({'handle_lost_atoms': {'enabled': False}, **overrides})
-                inputs.metadata = {'call_link_label': f'md_round_{self.ctx.round}_{key}'}
+                inputs = md_base_inputs(self.exposed_inputs(LammpsMdBaseWorkChain, namespace='lammps_md'),
+                                        f'md_round_{self.ctx.round}_{key}', retry_lost_atoms=False,
+                                        code=self.inputs.lammps_code, structure=structure, potential=self.ctx.driver,
+                                        parameters=md_parameters(temperature_K, seed, **settings))
                 futures[f'md_{key}'] = self.submit(LammpsMdBaseWorkChain, **inputs)
                 index += 1
         self.ctx.md_keys = sorted(futures)

@@ -5,14 +5,17 @@ Thesis §6.3 (SPEC §8):
 1. ``build_interface_structure``: a slab of the crystal (default beta-Li3PS4) exposing the facet (h k l), doubled
    along the normal, and a glass of the same volume sampled into the void and compressed along the normal only
    (``aiida_lps.structures.interface``);
-2. sintering: one ``LammpsMdCalculation``, NVT throughout, heating in 100 K steps to the maximum and cooling
+2. sintering: one ``LammpsMdBaseWorkChain`` (a ``LammpsMdCalculation`` restarted with a shorter time step when it
+   loses atoms), NVT throughout, heating in 100 K steps to the maximum and cooling
    step-wise with each cooling step 1.5 times longer than the one before (``sintering_schedule``); every
    temperature, time and seed is an input;
-3. production: one ``LammpsMdCalculation`` from the last sintered frame, NVT equilibration then NVE;
+3. production: one ``LammpsMdBaseWorkChain`` from the last sintered frame, NVT equilibration then NVE;
 4. analyses of the production trajectory (calcfunctions): the crystallinity profile F(z) and the crystal /
    interface / glass domains with the interfacial widths, partial RDFs per domain, the MSD of the mobile species
    per domain with static (mean position) and dynamic (position at each time origin) assignment, and the plot
    of F(z).
+
+Both MD runs take the inputs of the ``md`` namespace (``md.lammps.metadata.options``: resources, wall time in s).
 """
 from __future__ import annotations
 
@@ -26,10 +29,10 @@ from aiida_lps.calculations.functions.interface_domain_msd import ASSIGNMENTS, i
 from aiida_lps.calculations.functions.interface_profile_plot import interface_profile_plot
 from aiida_lps.calculations.functions.interface_region_rdfs import interface_region_rdfs
 from aiida_lps.calculations.functions.last_trajectory_frame import last_trajectory_frame
-from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.interface import MIN_DISTANCE_A, SinteringStep, sintering_schedule
 from aiida_lps.workflows.conductivity import md_parameters
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs
 from aiida_lps.workflows.protocols import ProtocolMixin
 
 __all__ = ('InterfaceWorkChain', 'sintering_md_parameters')
@@ -192,8 +195,8 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
         spec.input('analysis.rdf_r_max_A', valid_type=orm.Float, help='Largest RDF distance, Angstrom.')
         spec.input('analysis.rdf_n_bins', valid_type=orm.Int, help='RDF bins.')
         spec.input('analysis.mobile_species', valid_type=orm.Str, help='Species of the domain MSDs.')
-        spec.input('options', valid_type=dict, non_db=True, default=dict,
-                   help='metadata.options of both LammpsMdCalculations (resources, max_wallclock_seconds, ...).')
+        expose_md_inputs(spec, 'md', 'Inputs of both LammpsMdBaseWorkChains (sintering, production): '
+                         'lammps.metadata.options (resources, max_wallclock_seconds in s), handler_overrides.')
 
         spec.outline(
             cls.build,
@@ -216,9 +219,10 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
 
         spec.exit_code(310, 'ERROR_BUILD_FAILED', message='building the interface failed: {message}')
         spec.exit_code(311, 'ERROR_SINTERING_FAILED',
-                       message='the sintering LammpsMdCalculation<{pk}> failed with exit status {status}: {message}')
+                       message='the sintering LammpsMdBaseWorkChain<{pk}> failed with exit status {status}: {message}')
         spec.exit_code(312, 'ERROR_PRODUCTION_FAILED',
-                       message='the production LammpsMdCalculation<{pk}> failed with exit status {status}: {message}')
+                       message='the production LammpsMdBaseWorkChain<{pk}> failed with exit status {status}: '
+                       '{message}')
         spec.exit_code(410, 'ERROR_NO_INTERFACE',
                        message='F(z) of the production run shows no crystal/glass transition ({domains}): the crystal '
                        'melted or the glass ordered; sinter cooler or check the potential (outputs are attached)')
@@ -233,8 +237,8 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
 
         :param overrides: nested protocol keys (``build``, ``sinter``, ``production``, ``analysis``), see
             ``protocols/interface.yaml``.
-        :param options: ``metadata.options`` of both LammpsMdCalculations; ``max_wallclock_seconds`` defaults to
-            the protocol's.
+        :param options: ``metadata.options`` of both MD runs (``md.lammps.metadata.options``);
+            ``max_wallclock_seconds`` (s) defaults to the protocol's.
         """
         inputs = cls.get_protocol_inputs(protocol, overrides)
         inputs['build']['miller_index'] = [int(index) for index in miller_index]
@@ -244,7 +248,8 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
         for namespace in ('build', 'sinter', 'production', 'analysis'):
             ports = cls.spec().inputs[namespace]
             builder[namespace] = {name: ports[name].valid_type(value) for name, value in inputs[namespace].items()}
-        builder.options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
+        builder.md.lammps.metadata.options.update({'max_wallclock_seconds': inputs['max_wallclock_seconds'],
+                                                   **(options or {})})
         return builder
 
     def build(self):
@@ -273,18 +278,23 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
         )
         return None
 
+    def md_inputs(self, label: str, structure: orm.StructureData, parameters: dict) -> dict:
+        """Inputs of one LammpsMdBaseWorkChain linked as ``label``: the workflow's code, potential and ``md``
+        inputs, ``structure`` and the ``LammpsMdCalculation`` ``parameters``."""
+        return md_base_inputs(self.exposed_inputs(LammpsMdBaseWorkChain, namespace='md'), label,
+                              code=self.inputs.code, structure=structure, potential=self.inputs.potential,
+                              parameters=parameters)
+
     def _submit_md(self, label: str, structure: orm.StructureData, parameters: dict):
-        """Submit one LammpsMdCalculation with the workflow's code, potential and options."""
-        return self.submit(LammpsMdCalculation, code=self.inputs.code, structure=structure,
-                           potential=self.inputs.potential, parameters=orm.Dict(parameters),
-                           metadata={'options': dict(self.inputs.options), 'call_link_label': label})
+        """Submit one LammpsMdBaseWorkChain (``md_inputs``)."""
+        return self.submit(LammpsMdBaseWorkChain, **self.md_inputs(label, structure, parameters))
 
     @staticmethod
-    def _failure(calculation, exit_code):
-        """``exit_code`` filled in for a failed ``calculation``, or None if it finished ok."""
-        if calculation.is_finished_ok:
+    def _failure(md, exit_code):
+        """``exit_code`` filled in for a failed ``md`` run, or None if it finished ok."""
+        if md.is_finished_ok:
             return None
-        return exit_code.format(pk=calculation.pk, status=calculation.exit_status, message=calculation.exit_message)
+        return exit_code.format(pk=md.pk, status=md.exit_status, message=md.exit_message)
 
     def _check_collapse(self, structure: orm.StructureData, stage: str) -> None:
         """Report and remember atom pairs of ``structure`` closer than ``MIN_DISTANCE_A``."""
@@ -296,7 +306,7 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
             self.report(f'WARNING: {message}')
 
     def run_sintering(self):
-        """One LammpsMdCalculation running the whole sintering schedule."""
+        """One LammpsMdBaseWorkChain running the whole sintering schedule."""
         sinter = self.inputs.sinter
         schedule = sintering_schedule(**{name: sinter[name].value for name in SCHEDULE_SETTINGS})
         parameters = sintering_md_parameters(schedule, sinter.seed.value,

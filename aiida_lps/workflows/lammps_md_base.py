@@ -10,13 +10,18 @@ Resources and wall time go in ``lammps.metadata.options``, as for the calculatio
 """
 from __future__ import annotations
 
+from aiida import orm
+from aiida.common import AttributeDict
 from aiida.engine import ProcessHandlerReport, process_handler
 
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.potentials.lammps_input import MD_DEFAULTS, with_shorter_timestep
 from aiida_lps.workflows.restart import LpsRestartWorkChain
 
-__all__ = ('LammpsMdBaseWorkChain',)
+__all__ = ('LammpsMdBaseWorkChain', 'expose_md_inputs', 'md_base_inputs')
+
+#: Inputs of ``lammps`` that a caller sets per run; work chains expose the rest as their ``md`` namespace.
+PER_RUN_INPUTS = ('lammps.code', 'lammps.structure', 'lammps.potential', 'lammps.parameters')
 
 
 class LammpsMdBaseWorkChain(LpsRestartWorkChain):
@@ -58,3 +63,30 @@ class LammpsMdBaseWorkChain(LpsRestartWorkChain):
         walltime = node.get_option('max_wallclock_seconds')
         return ProcessHandlerReport(True, self.exit_codes.ERROR_OUT_OF_WALLTIME.format(
             pk=node.pk, reason=node.exit_message, walltime=f'{walltime} s' if walltime else 'not set'))
+
+
+def expose_md_inputs(spec, namespace: str, help_text: str | None = None) -> None:
+    """Expose the ``LammpsMdBaseWorkChain`` inputs but ``PER_RUN_INPUTS`` in ``namespace`` of a work chain's ``spec``
+    (``lammps.metadata.options``: resources and wall time in s; ``handler_overrides``; ``max_iterations``)."""
+    spec.expose_inputs(LammpsMdBaseWorkChain, namespace=namespace, exclude=PER_RUN_INPUTS,
+                       namespace_options={'help': help_text} if help_text else None)
+    spec.inputs[namespace]['lammps'].validator = None  # the calculation's own check needs the inputs set per run
+    spec.inputs[namespace].dynamic = False  # a misspelled input is refused
+
+
+def md_base_inputs(exposed: dict, label: str, *, retry_lost_atoms: bool = True, **lammps) -> AttributeDict:
+    """Inputs of one ``LammpsMdBaseWorkChain`` linked as ``label``.
+
+    :param exposed: the caller's exposed namespace (``lammps.metadata.options``, ``handler_overrides``, ...).
+    :param retry_lost_atoms: False turns the lost-atoms handler off unless ``exposed`` sets it (a potential with
+        a hole loses atoms at any time step).
+    :param lammps: the per-run ``LammpsMdCalculation`` inputs (``PER_RUN_INPUTS``: code, structure, potential,
+        and ``parameters`` as a dict).
+    """
+    inputs = AttributeDict(exposed)
+    inputs.lammps = {**inputs.get('lammps', {}), **lammps, 'parameters': orm.Dict(lammps['parameters'])}
+    if not retry_lost_atoms:
+        overrides = inputs.get('handler_overrides', orm.Dict()).get_dict()
+        inputs.handler_overrides = orm.Dict({'handle_lost_atoms': {'enabled': False}, **overrides})
+    inputs.metadata = {'call_link_label': label}
+    return inputs

@@ -1,7 +1,7 @@
 """``MdValidationWorkChain`` (``lps.md_validation``): a potential's Li diffusion against DFT MD on the same cell.
 
 The same starting cell, temperature, MD settings and velocity seed run twice at once: in LAMMPS with the potential
-(``LammpsMdCalculation``: Nose-Hoover NVT, NVE) and in pw.x (``PwMdWorkChain``: Andersen NVT, NVE) with the DFT
+(``LammpsMdBaseWorkChain``: Nose-Hoover NVT, NVE) and in pw.x (``PwMdWorkChain``: Andersen NVT, NVE) with the DFT
 settings of the labels. ``compare_md_diffusion`` analyses both as ``ArrheniusWorkChain`` does and gives both D,
 D_MLIP / D_DFT with its error and both MSD curves; ``md_validation_plot`` draws the curves in one plot. The seed
 fixes each engine's starting velocities (the two engines draw them differently), so the runs are two samples of
@@ -52,7 +52,7 @@ class MdValidationWorkChain(WorkChain):
         spec.input('lammps_code', valid_type=orm.AbstractCode, help='LAMMPS (lmp).')
         spec.input('pw_code', valid_type=orm.AbstractCode, help='pw.x.')
         spec.expose_inputs(ArrheniusWorkChain, include=('md', 'pw_md', 'mobile_species', 'fit_start_ps',
-                                                        'fit_end_ps', 'options'))
+                                                        'fit_end_ps'))
         spec.inputs.validator = validate_inputs
         spec.outline(cls.run_md, cls.compare)
         spec.output('result', valid_type=orm.Dict,
@@ -73,9 +73,10 @@ class MdValidationWorkChain(WorkChain):
         builder.structure, builder.potential = structure, potential
         builder.temperature_K = orm.Float(temperature_K)
         builder.lammps_code, builder.pw_code = lammps_code, pw_code
+        options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
         builder.md = ArrheniusWorkChain.md_inputs(inputs)
-        builder.pw_md = ArrheniusWorkChain.pw_md_inputs(pw_code, structure, inputs)
-        builder.options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
+        builder.md.lammps.metadata.options.update(options)
+        builder.pw_md = {**ArrheniusWorkChain.pw_md_inputs(pw_code, structure, inputs), 'options': options}
         return builder
 
     def run_md(self):
@@ -84,9 +85,8 @@ class MdValidationWorkChain(WorkChain):
         futures = {}
         for label, engine in RUNS.items():
             inputs = md_run_inputs(engine, codes[engine], self.inputs.structure, self.inputs.temperature_K.value,
-                                   self.inputs.md.seed.value, self.inputs.md, self.inputs.options,
-                                   potential=self.inputs.potential, pw_md=dict(self.inputs.pw_md))
-            inputs.setdefault('metadata', {})['call_link_label'] = label
+                                   self.inputs.md.seed.value, self.inputs.md, label, potential=self.inputs.potential,
+                                   pw_md=dict(self.inputs.pw_md))
             futures[label] = self.submit(ENGINES[engine], **inputs)
         self.report(f'launched the potential\'s MD<{futures["md_mlip"].pk}> and the pw.x MD<{futures["md_dft"].pk}> '
                     f'at {self.inputs.temperature_K.value:g} K, seed {self.inputs.md.seed.value}')

@@ -12,14 +12,15 @@ from aiida.engine import run_get_node
 from aiida.manage.caching import enable_caching
 from ase.build import bulk
 from ase.data import atomic_masses, atomic_numbers
+from fake_potentials import zero_snap
 
 from aiida_lps.analysis.arrhenius import fit_arrhenius
 from aiida_lps.analysis.conductivity import nernst_einstein_conductivity
 from aiida_lps.analysis.diffusion import fit_diffusivity
 from aiida_lps.analysis.msd import tracer_msd
-from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.workflows.conductivity import ArrheniusWorkChain
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
 TEMPERATURES_K = [1500.0, 2000.0, 2500.0]
 #: 0.06 ps NVT + 0.4 ps NVE at 2 fs, 21 frames; the fixed window suits this hot liquid.
@@ -60,11 +61,13 @@ def test_ensemble_with_a_failing_member_gives_consistent_nodes(aiida_profile, lp
         results, node = run_get_node(builder)
     assert node.is_finished_ok, node.exit_message
 
-    # every structure x temperature ran, with its own seed; the defect member failed everywhere and was skipped
-    md_links = node.base.links.get_outgoing(node_class=LammpsMdCalculation).all()
+    # every structure x temperature ran in a LammpsMdBaseWorkChain with its own seed and the protocol's wall time;
+    # the defect member failed everywhere and was skipped
+    md_links = node.base.links.get_outgoing(node_class=orm.WorkChainNode).all()
     md_runs = {link.link_label: link.node for link in md_links}
-    assert len(md_runs) == 6
-    assert len({run.inputs.parameters['seed'] for run in md_runs.values()}) == 6
+    assert len(md_runs) == 6 and {run.process_label for run in md_runs.values()} == {'LammpsMdBaseWorkChain'}
+    assert len({run.inputs.lammps.parameters['seed'] for run in md_runs.values()}) == 6
+    assert {run.called[0].get_option('max_wallclock_seconds') for run in md_runs.values()} == {3600}
     assert all(not run.is_finished_ok for label, run in md_runs.items() if 'defect' in label)
     reports = '\n'.join(log.message for log in orm.Log.collection.get_logs_for(node))
     assert reports.count('skipped failed MD of `defect`') == 3
@@ -79,7 +82,7 @@ def test_ensemble_with_a_failing_member_gives_consistent_nodes(aiida_profile, lp
         calculation = results['conductivities'][label].creator
         trajectory = calculation.inputs.trajectory_cell
         md = trajectory.creator
-        assert md.uuid == md_runs[f'md_cell_{label}'].uuid
+        assert md.caller.uuid == md_runs[f'md_cell_{label}'].uuid
         assert md.inputs.parameters['initial_temperature_K'] == temperature
         assert md.inputs.potential.uuid == potential.uuid
         assert trajectory.numsteps == 21  # 0.4 ps of 20 fs frames, equilibration not stored
@@ -131,7 +134,8 @@ def test_ensemble_with_a_failing_member_gives_consistent_nodes(aiida_profile, lp
     del automatic.fit_end_ps
     with enable_caching(identifier='aiida.calculations:lps.lammps_md'):
         _, again = run_get_node(automatic)
-    assert all(run.base.caching.is_created_from_cache for run in again.called if isinstance(run, orm.CalcJobNode))
+    calculations = [run for run in again.called_descendants if isinstance(run, orm.CalcJobNode)]
+    assert len(calculations) == 3 and all(run.base.caching.is_created_from_cache for run in calculations)
     assert again.exit_status == ArrheniusWorkChain.exit_codes.ERROR_NEVER_DIFFUSIVE.status, again.exit_message
 
 
@@ -141,12 +145,13 @@ def test_a_temperature_without_any_finished_run_stops_the_workchain(aiida_profil
     builder = tiny_builder(lps_code('lmp'), {'defect': defect}, GapPotentialData(tiny_gap_xml), min_atoms=16)
     _, node = run_get_node(builder)
     assert node.exit_status == ArrheniusWorkChain.exit_codes.ERROR_ALL_MD_FAILED_AT_TEMPERATURE.status
-    assert '1500 K failed: `defect` LammpsMdCalculation<' in node.exit_message
+    assert '1500 K failed: `defect` LammpsMdBaseWorkChain<' in node.exit_message
     # the 8-atom cell was replicated to 16 atoms before MD: 1x1x2, as every doubling leaves a 4.6 A width
     supercell = node.base.links.get_outgoing(link_label_filter='supercell_defect').one().node.outputs.result
     assert len(supercell.sites) == 16 and supercell.get_cell_volume() == pytest.approx(2 * defect.get_cell_volume())
     np.testing.assert_allclose(np.diag(supercell.cell), [9.2, 4.6, 9.2])
-    assert all(run.inputs.structure.uuid == supercell.uuid for run in node.called if isinstance(run, orm.CalcJobNode))
+    calculations = [run for run in node.called_descendants if isinstance(run, orm.CalcJobNode)]
+    assert calculations and all(run.inputs.structure.uuid == supercell.uuid for run in calculations)
 
 
 def test_fewer_than_three_temperatures_are_refused(aiida_profile, lps_code, tiny_gap_xml):
@@ -178,3 +183,52 @@ def test_protocols_follow_the_thesis(aiida_profile, lps_code, tiny_gap_xml):
     single = ArrheniusWorkChain.get_builder_from_protocol(lps_code('lmp'), li4ps3(), potential, [400, 500, 600])
     assert single.md.production_ps.value == 3000.0 and list(single.structures) == ['structure']
     assert single.supercell.min_atoms.value == 128
+
+
+def fake_builder(lps_code, structures, **kwargs):
+    """The ``fast`` builder of the tiny settings with a SNAP node that runs nothing (for tests without codes)."""
+    return ArrheniusWorkChain.get_builder_from_protocol(lps_code('lmp'), structures, zero_snap(), TEMPERATURES_K,
+                                                        protocol='fast', overrides=TINY_MD, **kwargs)
+
+
+def test_md_runs_are_restart_workchains_with_the_md_options(generate_workchain, lps_code):
+    """Each MD run is a LammpsMdBaseWorkChain with the ``md`` namespace's options and handler overrides."""
+    builder = fake_builder(lps_code, {'cell': li4ps3()}, options={'account': 'project123'})
+    builder.md.handler_overrides = orm.Dict({'handle_lost_atoms': {'enabled': False}})
+    process = generate_workchain('lps.conductivity.arrhenius', builder._inputs(prune=True))
+    process.prepare_structures()
+    inputs = process.md_run_inputs('lammps', process.ctx.structures['cell'], 2000.0, 12, 'md_cell_T2000K')
+    options = inputs.lammps['metadata']['options']
+    assert (options['account'], options['max_wallclock_seconds']) == ('project123', 3600)
+    assert inputs.handler_overrides.get_dict() == {'handle_lost_atoms': {'enabled': False}}
+    assert inputs.metadata == {'call_link_label': 'md_cell_T2000K'}
+    parameters = inputs.lammps['parameters'].get_dict()
+    assert (parameters['seed'], parameters['initial_temperature_K']) == (12, 2000.0)
+    assert [stage['steps'] for stage in parameters['stages']] == [30, 200]  # 0.06 ps NVT, 0.4 ps NVE at 2 fs
+    restart = generate_workchain('lps.lammps_md_base', inputs)  # the inputs are valid for the restart work chain
+    assert restart.inputs.lammps.structure.uuid == process.ctx.structures['cell'].uuid
+
+
+def test_failed_md_runs_are_skipped_until_a_temperature_has_none(generate_workchain, generate_workflow_node,
+                                                                 lps_code):
+    """inspect_md on fake finished and failed LammpsMdBaseWorkChains: failures are named and skipped; a temperature
+    whose runs all failed stops the work chain with 310."""
+    lost_atoms = LammpsMdBaseWorkChain.exit_codes.ERROR_LOST_ATOMS.format(
+        pk=1, timestep_fs=0.5, message='atoms were lost')
+    process = generate_workchain('lps.conductivity.arrhenius', fake_builder(
+        lps_code, {'cell': li4ps3(), 'defect': li4ps3()})._inputs(prune=True))
+    process.prepare_structures()
+    for temperature in TEMPERATURES_K:
+        for label in ('cell', 'defect'):
+            process.ctx[f'md_{label}_T{temperature:g}K'] = generate_workflow_node(
+                'lps.lammps_md_base', lost_atoms if label == 'defect' else None)
+    assert process.inspect_md() is None
+    assert {label: list(runs) for label, runs in process.ctx.finished.items()} == {
+        'T1500K': ['cell'], 'T2000K': ['cell'], 'T2500K': ['cell']}
+
+    process.ctx['md_cell_T2000K'] = generate_workflow_node('lps.lammps_md_base', lost_atoms)
+    exit_code = process.inspect_md()
+    assert exit_code.status == ArrheniusWorkChain.exit_codes.ERROR_ALL_MD_FAILED_AT_TEMPERATURE.status
+    failed = process.ctx['md_cell_T2000K']
+    assert exit_code.message.startswith(f'every MD run at 2000 K failed: `cell` LammpsMdBaseWorkChain<{failed.pk}> '
+                                        'exit 410: LammpsMdCalculation<1> lost atoms even with the time step reduced')

@@ -6,7 +6,10 @@ functions give on the workflow's own nodes, not physical values.
 import numpy as np
 import pytest
 from aiida.engine import run_get_node
+from aiida.orm import StructureData, WorkChainNode
 from ase import Atoms
+from ase.build import bulk
+from fake_potentials import header_only_gap
 
 from aiida_lps.analysis.interface_domains import (
     DOMAIN_NAMES,
@@ -15,10 +18,10 @@ from aiida_lps.analysis.interface_domains import (
     interface_profile,
     static_domain_msd,
 )
-from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.structures.interface import sintering_schedule
 from aiida_lps.workflows.interface import InterfaceWorkChain, sintering_md_parameters
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
 
 #: 38 MD steps of 2 fs on the 128-atom (001) interface of the ``fast`` protocol (about 1.5 s per step here).
@@ -67,8 +70,11 @@ def test_small_interface_runs_and_outputs_match_the_core(aiida_profile, lps_code
     assert len(structure.sites) == sum(info['crystal_counts'].values()) + sum(info['glass_counts'].values())
     assert info['glass_density_g_cm3'] == pytest.approx(1.8)
 
-    md = {link.link_label: link.node for link in node.base.links.get_outgoing(node_class=LammpsMdCalculation).all()}
-    assert set(md) == {'sintering', 'production'}
+    runs = {link.link_label: link.node for link in node.base.links.get_outgoing(node_class=WorkChainNode).all()}
+    assert set(runs) == {'sintering', 'production'}
+    assert {run.process_label for run in runs.values()} == {'LammpsMdBaseWorkChain'}
+    md = {label: max(run.called, key=lambda child: child.ctime) for label, run in runs.items()}  # its last calculation
+    assert {run.get_option('max_wallclock_seconds') for run in md.values()} == {3600}
     sintering = md['sintering'].inputs.parameters.get_dict()
     assert [stage['temperature_K'] for stage in sintering['stages']] == [300, 400, 500, 400, 300]
     assert [stage['steps'] for stage in sintering['stages']] == [2, 2, 2, 4, 6]  # cooling 8, 12 fs: x 1.5
@@ -109,3 +115,27 @@ def test_small_interface_runs_and_outputs_match_the_core(aiida_profile, lps_code
     assert {name.split('_')[1] for name in rdfs.get_arraynames() if name.startswith('g_')} == present
     with results['crystallinity_plot'].open(mode='rb') as handle:
         assert handle.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_md_runs_are_restart_workchains_and_their_failure_is_named(generate_workchain, generate_workflow_node,
+                                                                    lps_code):
+    """Both MD runs get the ``md`` namespace's options; a failed sintering LammpsMdBaseWorkChain (fake, 310) stops
+    the work chain with 311 and its message."""
+    builder = InterfaceWorkChain.get_builder_from_protocol(lps_code('lmp'), header_only_gap(), (0, 0, 1),
+                                                           protocol='fast', options={'account': 'project123'})
+    process = generate_workchain('lps.interface', builder._inputs(prune=True))
+    structure = StructureData(ase=bulk('Li', 'fcc', a=4.6, cubic=True))
+    inputs = process.md_inputs('sintering', structure, {'timestep_fs': 2.0, 'stages': []})
+    options = inputs.lammps['metadata']['options']
+    assert (options['account'], options['max_wallclock_seconds']) == ('project123', 3600)
+    assert inputs.lammps['potential'].species == ['Li', 'P', 'S'] and inputs.lammps['structure'] is structure
+    assert inputs.metadata == {'call_link_label': 'sintering'}
+
+    failed = LammpsMdBaseWorkChain.exit_codes.ERROR_CALCULATION_FAILED.format(
+        process='LammpsMdCalculation', pk=1, status=320, message='LAMMPS stopped with an error')
+    process.ctx.sintering = generate_workflow_node('lps.lammps_md_base', failed)
+    exit_code = process.inspect_sintering()
+    assert exit_code.status == InterfaceWorkChain.exit_codes.ERROR_SINTERING_FAILED.status
+    assert exit_code.message == (f'the sintering LammpsMdBaseWorkChain<{process.ctx.sintering.pk}> failed with exit '
+                                 'status 310: LammpsMdCalculation<1> failed with exit status 320: LAMMPS stopped '
+                                 'with an error')

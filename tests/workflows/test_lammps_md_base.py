@@ -5,10 +5,10 @@ import pytest
 from aiida import orm
 from aiida.engine import run_get_node
 from ase.build import bulk
+from fake_potentials import zero_snap
 
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
 from aiida_lps.data.gap_potential import GapPotentialData
-from aiida_lps.data.snap_potential import SnapPotentialData
 from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
 ENTRY_POINT = 'lps.lammps_md_base'
@@ -25,12 +25,6 @@ def li4ps3() -> orm.StructureData:
     atoms = bulk('Li', 'fcc', a=4.6, cubic=True).repeat((2, 1, 1))
     atoms.set_chemical_symbols(['Li'] * 4 + ['P'] + ['S'] * 3)
     return orm.StructureData(ase=atoms)
-
-
-def zero_snap() -> SnapPotentialData:
-    """A SNAP node for Li, P and S with one zero coefficient each: valid inputs for tests that run no LAMMPS."""
-    snapcoeff = '3 1\n' + ''.join(f'{symbol} 0.5 1.0\n0.0\n' for symbol in ('Li', 'P', 'S'))
-    return SnapPotentialData(snapcoeff, 'rcutfac 4.0\ntwojmax 2\n')
 
 
 @pytest.fixture

@@ -310,10 +310,10 @@ def test_validation_runs_the_potential_and_pw_on_the_same_cell_and_compares_d(
     assert node.is_finished_ok, node.exit_message
     mlip = node.base.links.get_outgoing(link_label_filter='md_mlip').one().node
     dft = node.base.links.get_outgoing(link_label_filter='md_dft').one().node
-    assert mlip.process_label == 'LammpsMdCalculation' and dft.process_class is PwMdWorkChain
-    assert mlip.inputs.structure.uuid == dft.inputs.structure.uuid == structure.uuid
-    assert mlip.inputs.parameters['seed'] == dft.inputs.md.seed.value == 3
-    assert mlip.inputs.parameters['initial_temperature_K'] == dft.inputs.md.temperature_K.value == 800.0
+    assert mlip.process_label == 'LammpsMdBaseWorkChain' and dft.process_class is PwMdWorkChain
+    assert mlip.inputs.lammps.structure.uuid == dft.inputs.structure.uuid == structure.uuid
+    assert mlip.inputs.lammps.parameters['seed'] == dft.inputs.md.seed.value == 3
+    assert mlip.inputs.lammps.parameters['initial_temperature_K'] == dft.inputs.md.temperature_K.value == 800.0
 
     result = results['result'].get_dict()
     fits = {name: tracer_fit(run.outputs.trajectory, 0.001, 0.002, 0.008) for name, run in (('mlip', mlip),

@@ -118,7 +118,8 @@ def test_options_reach_the_calculations_of_every_code(generate_workchain, lps_co
     assert (gap_fit_options.queue_name, gap_fit_options.max_wallclock_seconds) == ('bigmem', 3600)
     assert training.md.lammps.metadata.options.account == 'project123'
     workchain.ctx.potential = GapPotentialData(tiny_gap_xml).store()
-    assert workchain._conductivity_builder().options == {'account': 'project123', 'max_wallclock_seconds': 600}
+    conductivity_options = workchain._conductivity_builder().md.lammps.metadata.options
+    assert (conductivity_options.account, conductivity_options.max_wallclock_seconds) == ('project123', 600)
     assert workchain._composition_builder().pw_base.pw.metadata.options.account == 'project123'
 
 
