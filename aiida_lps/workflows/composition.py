@@ -264,7 +264,7 @@ class CompositionSweepWorkChain(ProtocolMixin, WorkChain):
         spec.exit_code(311, 'ERROR_GENETIC_SEARCH_FAILED', message='the GA of step {step} failed: {error}')
         spec.exit_code(312, 'ERROR_ALL_CANDIDATE_RELAXATIONS_FAILED',
                        message='no candidate of step {step} was relaxed with DFT: {failures}')
-        spec.exit_code(410, 'ERROR_NO_CANDIDATES',
+        spec.exit_code(410, 'WARNING_NO_CANDIDATES',
                        message='the GA of step {step} found no removal with a finite GAP energy')
 
     @classmethod
@@ -382,7 +382,7 @@ class CompositionSweepWorkChain(ProtocolMixin, WorkChain):
         search = found.pop('search')
         self.out(f'ga_searches.step{step}', search)
         if not found:
-            return self.exit_codes.ERROR_NO_CANDIDATES.format(step=step)
+            return self.exit_codes.WARNING_NO_CANDIDATES.format(step=step)
         self.ctx.candidates = found
         energies = ', '.join(f'{energy:.3f}' for energy in search['candidate_energies_eV'])
         self.report(f'step {step}: GA evaluated {search["n_evaluations"]} of {search["search_space_size"]} removal '

@@ -304,9 +304,9 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
 
         spec.exit_code(310, 'ERROR_ALL_MD_FAILED_AT_TEMPERATURE',
                        message='every MD run at {temperature_K} K failed: {failures}')
-        spec.exit_code(410, 'ERROR_NEVER_DIFFUSIVE',
+        spec.exit_code(410, 'WARNING_NEVER_DIFFUSIVE',
                        message='the {species} MSD never became diffusive at any temperature: run longer or hotter')
-        spec.exit_code(411, 'ERROR_TOO_FEW_TEMPERATURES',
+        spec.exit_code(411, 'WARNING_TOO_FEW_TEMPERATURES',
                        message='only {n_used} usable temperatures, an Arrhenius fit needs 3; excluded: {excluded}')
 
     @classmethod
@@ -443,7 +443,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
             self.report(temperature_line(node.get_dict()))
         if not self.inputs.include_not_diffusive and not any(
                 node['is_diffusive'] for node in self.ctx.conductivities.values()):
-            return self.exit_codes.ERROR_NEVER_DIFFUSIVE.format(species=self.inputs.mobile_species.value)
+            return self.exit_codes.WARNING_NEVER_DIFFUSIVE.format(species=self.inputs.mobile_species.value)
         return None
 
     def fit(self):
@@ -454,7 +454,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         for temperature, reason in excluded.items():
             self.report(f'{temperature} K excluded from the Arrhenius fit: {reason}')
         if len(used) < MIN_TEMPERATURES:
-            return self.exit_codes.ERROR_TOO_FEW_TEMPERATURES.format(
+            return self.exit_codes.WARNING_TOO_FEW_TEMPERATURES.format(
                 n_used=len(used), excluded='; '.join(f'{T} K' for T in excluded))
         result = arrhenius_fit(metadata={'call_link_label': 'arrhenius_fit'}, **include, **self.ctx.conductivities)
         self.out('result', result)

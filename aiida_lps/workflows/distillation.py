@@ -174,14 +174,14 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
                     help='Validation (and training) RMSEs of the teacher, the DFT-only and every distilled fit '
                          '(meV/atom, eV/Angstrom), the MD outcome of every run, per round.')
 
-        spec.exit_code(201, 'ERROR_SPECIES_NOT_COVERED',
+        spec.exit_code(210, 'ERROR_SPECIES_NOT_COVERED',
                        message='the {what} covers {covered} but the structures to explore also have {missing}')
         spec.exit_code(310, 'ERROR_TEACHER_MD_FAILED',
                        message='no MD run with the teacher finished, so there is nothing to label: {failures}')
         spec.exit_code(311, 'ERROR_FIT_FAILED', message='fitting the {kind} to {what} failed: {error}')
         spec.exit_code(312, 'ERROR_MD_FAILED',
                        message='the MD of the distilled potential failed other than by losing atoms: {failures}')
-        spec.exit_code(410, 'ERROR_DISTILLED_MD_LOST_ATOMS',
+        spec.exit_code(410, 'WARNING_DISTILLED_MD_LOST_ATOMS',
                        message='the distilled {kind}<{pk}> lost atoms in MD ({runs}); outputs are attached')
 
     @classmethod
@@ -409,6 +409,6 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
                     f'{_format(self.ctx.table["dft_only"]["validation"])}; distilled '
                     f'{_format(fitted[-1]["validation"])}')
         if self.ctx.lost_atoms:
-            return self.exit_codes.ERROR_DISTILLED_MD_LOST_ATOMS.format(
+            return self.exit_codes.WARNING_DISTILLED_MD_LOST_ATOMS.format(
                 kind=self.ctx.kind.upper(), pk=self.ctx.potential.pk, runs=', '.join(self.ctx.lost_atoms))
         return None

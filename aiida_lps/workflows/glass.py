@@ -272,10 +272,10 @@ class GlassSamplingWorkChain(ProtocolMixin, WorkChain):
         spec.output('motif_plot', valid_type=orm.SinglefileData, help='Motif fractions of the ensemble (PNG).')
 
         spec.exit_code(310, 'ERROR_SAMPLING_FAILED', message='sampling {label} (seed {seed}) failed: {error}')
-        spec.exit_code(410, 'ERROR_MOTIFS_NOT_RECOVERED',
+        spec.exit_code(410, 'WARNING_MOTIFS_NOT_RECOVERED',
                        message='the connectivity analysis of {n_glasses} of {n_total} glasses ({labels}) does not '
                                'recover the requested motifs {requested}; outputs are attached, see the report')
-        spec.exit_code(411, 'ERROR_ATOMS_TOO_CLOSE',
+        spec.exit_code(411, 'WARNING_ATOMS_TOO_CLOSE',
                        message='{n_glasses} of {n_total} glasses ({labels}) have atoms closer than physically '
                                'possible: the potential did not push them apart; outputs are attached, see the report')
 
@@ -407,10 +407,10 @@ class GlassSamplingWorkChain(ProtocolMixin, WorkChain):
                 self.report(f'{label}: connectivity finds {shown}')
         n_total = len(self.ctx.glasses)
         if collapsed:
-            return self.exit_codes.ERROR_ATOMS_TOO_CLOSE.format(n_glasses=len(collapsed), n_total=n_total,
-                                                                labels=', '.join(collapsed))
+            return self.exit_codes.WARNING_ATOMS_TOO_CLOSE.format(n_glasses=len(collapsed), n_total=n_total,
+                                                                  labels=', '.join(collapsed))
         if unrecovered:
-            return self.exit_codes.ERROR_MOTIFS_NOT_RECOVERED.format(
+            return self.exit_codes.WARNING_MOTIFS_NOT_RECOVERED.format(
                 n_glasses=len(unrecovered), n_total=n_total, labels=', '.join(unrecovered), requested=requested)
         self.report(f'all {n_total} glasses keep the requested motifs {requested} by connectivity, and no pair is '
                     'closer than physically possible')

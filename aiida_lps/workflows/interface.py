@@ -223,10 +223,10 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
         spec.exit_code(312, 'ERROR_PRODUCTION_FAILED',
                        message='the production LammpsMdBaseWorkChain<{pk}> failed with exit status {status}: '
                        '{message}')
-        spec.exit_code(410, 'ERROR_NO_INTERFACE',
+        spec.exit_code(410, 'WARNING_NO_INTERFACE',
                        message='F(z) of the production run shows no crystal/glass transition ({domains}): the crystal '
                        'melted or the glass ordered; sinter cooler or check the potential (outputs are attached)')
-        spec.exit_code(411, 'ERROR_STRUCTURE_COLLAPSED',
+        spec.exit_code(411, 'WARNING_STRUCTURE_COLLAPSED',
                        message='the MD brought atoms closer than physically possible ({message}): the potential has '
                        'no short-range repulsion there; the outputs describe an unphysical structure')
 
@@ -370,7 +370,7 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
         self.report(f'domains along z: {" | ".join(domains["names"])}; interface widths '
                     + (', '.join(f'{width:.1f}' for width in widths) + ' A' if widths else 'none'))
         if 'collapse' in self.ctx:
-            return self.exit_codes.ERROR_STRUCTURE_COLLAPSED.format(message=self.ctx.collapse)
+            return self.exit_codes.WARNING_STRUCTURE_COLLAPSED.format(message=self.ctx.collapse)
         if not widths:
-            return self.exit_codes.ERROR_NO_INTERFACE.format(domains=', '.join(domains['names']))
+            return self.exit_codes.WARNING_NO_INTERFACE.format(domains=', '.join(domains['names']))
         return None

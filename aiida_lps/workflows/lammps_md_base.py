@@ -1,7 +1,8 @@
 """``LammpsMdBaseWorkChain`` (``lps.lammps_md_base``): a ``LammpsMdCalculation`` restarted when it can be fixed.
 
-- lost atoms (410): the run again from the start with the time step halved and as many more steps, so stages last
-  as long in ps and frames are dumped at the same times; at most twice (``defaults``), then exit 410.
+- lost atoms (the calculation's 410): the run again from the start with the time step halved and as many more
+  steps, so stages last as long in ps and frames are dumped at the same times; at most twice (``defaults``), then
+  exit 312.
 - out of wall time (scheduler 120, or the log cut short, 321): ``LammpsMdCalculation`` writes no restart file and
   retrieves no velocities, so there is no frame to continue from: exit 311 names the wall time to raise.
 - anything else: exit 310 with the calculation's exit status and message.
@@ -40,7 +41,7 @@ class LammpsMdBaseWorkChain(LpsRestartWorkChain):
                        message='LammpsMdCalculation<{pk}> stopped before the end of its run ({reason}) and writes no '
                        'restart file to continue from: if its wall time ({walltime}) ended it, raise '
                        'lammps.metadata.options.max_wallclock_seconds or run fewer steps')
-        spec.exit_code(410, 'ERROR_LOST_ATOMS',
+        spec.exit_code(312, 'ERROR_LOST_ATOMS',
                        message='LammpsMdCalculation<{pk}> lost atoms even with the time step reduced to '
                        '{timestep_fs:g} fs: {message}')
 

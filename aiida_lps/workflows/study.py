@@ -17,7 +17,7 @@ then, at the same time, with the trained GAP:
 
 A training run that ends with a warning (410: not converged in ``max_generations``; 411: stalled) still hands its
 GAP on; the report says so. A step of 2-4 that fails is reported while the others finish, and the study ends with
-exit 410 naming what failed, so nothing already computed is lost.
+exit 311 naming what failed, so nothing already computed is lost.
 """
 from __future__ import annotations
 
@@ -182,8 +182,9 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
                     help='Per step: the pk and exit status of its work chain and its headline numbers.')
         spec.exit_code(310, 'ERROR_TRAINING_FAILED',
                        message='IterativeTrainingWorkChain<{pk}> failed without a GAP: {reason}')
-        spec.exit_code(410, 'WARNING_STEPS_FAILED',
-                       message='the study finished, but step(s) {steps} failed; see `verdi process report`')
+        spec.exit_code(311, 'ERROR_STEPS_FAILED',
+                       message='the study finished, but step(s) {steps} failed (the outputs of the others are '
+                       'attached); see `verdi process report`')
 
     @classmethod
     def get_builder_from_protocol(cls, pw_code, gap_fit_code, lammps_code, protocol: str | None = None,
@@ -304,5 +305,5 @@ class LpsStudyWorkChain(ProtocolMixin, WorkChain):
         self.out('potential', self.ctx.potential)
         self.out('summary', orm.Dict(self.ctx.summary).store())
         if self.ctx.summary['failed']:
-            return self.exit_codes.WARNING_STEPS_FAILED.format(steps=', '.join(self.ctx.summary['failed']))
+            return self.exit_codes.ERROR_STEPS_FAILED.format(steps=', '.join(self.ctx.summary['failed']))
         return None

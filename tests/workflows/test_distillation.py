@@ -75,14 +75,14 @@ def test_teacher_sigma_factor_reaches_the_snap_fit_for_teacher_labels_only(build
     assert process.ctx.fit_parameters.get_dict() == {'twojmax': 2, 'sigma_factors_by_source': {'gap': 3.0}}
 
 
-def test_species_the_teacher_does_not_cover_end_with_201(builder, generate_workchain):
+def test_species_the_teacher_does_not_cover_end_with_210(builder, generate_workchain):
     inputs = inputs_of(builder())
     atoms = li4ps3().get_ase()
     atoms[0].symbol = 'Na'
     inputs['structures'] = {'nali3ps3': orm.StructureData(ase=atoms)}
     process = generate_workchain(ENTRY_POINT, inputs)
     exit_code = process.setup()
-    assert exit_code.status == 201
+    assert exit_code.status == 210
     assert "the teacher covers ['Li', 'P', 'S'] but the structures to explore also have ['Na']" in exit_code.message
 
 

@@ -53,7 +53,7 @@ def test_lost_atoms_restart_with_half_the_time_step_and_the_same_run_in_ps(md_wo
     assert process.ctx.reductions == 1
 
 
-def test_lost_atoms_after_the_last_reduction_stop_with_410(md_workchain):
+def test_lost_atoms_after_the_last_reduction_stop_with_312(md_workchain):
     shortest = {**PARAMETERS, 'timestep_fs': 0.5}
     process = md_workchain(EXIT_CODES.ERROR_LOST_ATOMS.format(message='Lost atoms: original 8 current 2'), shortest)
     process.ctx.reductions = LammpsMdBaseWorkChain.defaults['max_reductions']

@@ -60,7 +60,7 @@ def test_every_step_uses_the_trained_potential(aiida_profile, lps_code, pseudo_f
     # a failed step is named, not hidden
     failed = [step for step in ('glass', 'conductivity', 'composition') if not children[step].is_finished_ok]
     assert summary['failed'] == failed
-    assert node.exit_status == (LpsStudyWorkChain.exit_codes.WARNING_STEPS_FAILED.status if failed else 0)
+    assert node.exit_status == (LpsStudyWorkChain.exit_codes.ERROR_STEPS_FAILED.status if failed else 0)
     report = '\n'.join(log.message for log in orm.Log.collection.get_logs_for(node))
     assert 'step 1/4 training done' in report and 'step 4/4 composition done' in report
     if children['composition'].is_finished_ok:
