@@ -67,6 +67,7 @@ def test_no_type_dispatch_on_potentials_outside_their_modules():
     ('aiida_lps.calculations.functions.evaluate_potential:evaluate_potential', 'potential'),
     ('aiida_lps.calculations.functions.predict_with_potential:predict_with_potential', 'potential'),
     ('aiida_lps.calculations.functions.label_with_potential:label_with_potential', 'potential'),
+    ('aiida_lps.calculations.functions.build_interface_structure:build_interface_structure', 'potential'),
 ])
 def test_processes_take_the_base(process, port):
     module, name = process.split(':')

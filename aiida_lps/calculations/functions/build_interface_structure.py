@@ -2,7 +2,7 @@
 from aiida import orm
 from aiida.engine import calcfunction
 
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.potentials.relax import relax_positions
 from aiida_lps.sampling.overlap_relax import relax_overlaps
 from aiida_lps.structures.crystals import get_crystal
@@ -17,7 +17,7 @@ def build_interface_structure(crystal: orm.Str, miller_index: orm.List, repetiti
                               glass_composition: orm.Str, initial_density_g_cm3: orm.Float,
                               glass_density_g_cm3: orm.Float, seed: orm.Int, relaxation: orm.Str,
                               relax_fmax: orm.Float, relax_max_steps: orm.Int,
-                              potential: GapPotentialData = None) -> dict:
+                              potential: PotentialData = None) -> dict:
     """The interface of the library crystal ``crystal`` (facet ``miller_index``, ``repetitions`` surface cells,
     doubled along the normal) with a glass of ``glass_composition`` sampled into the void and compressed along the
     normal to ``glass_density_g_cm3`` (g/cm3).
