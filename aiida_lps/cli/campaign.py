@@ -145,6 +145,7 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     from aiida.common.exceptions import NotExistent
     from aiida.engine import submit
 
+    from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
     from aiida_lps.workflows.labelling import labels_pseudo_family
     from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
@@ -169,12 +170,15 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
             raise click.ClickException(f'piece {finished[-1]["index"]} ended without a potential (exit '
                                        f'{node.exit_status}: {node.exit_message}): fix the cause, then remove it '
                                        'from campaign.json')
-        if last.get('salvaged'):
-            click.echo(f'piece {last["index"]} was salvaged: its labels stay in {last["archive"]}, but a continuation '
-                       f'starts from piece {finished[-1]["index"]} and does not reuse them')
         # the stages of the campaign's protocol as installed now: a piece resumes in them by stage name
         stages = IterativeTrainingWorkChain.get_protocol_inputs(state['protocol'])['stages']
         builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=stages)
+        salvaged = salvaged_since(state, finished[-1]['index'])
+        if salvaged:
+            builder.training_set = concatenate_training_sets(
+                **{f'set_{index}': labels for index, labels in enumerate([builder.training_set, *salvaged])})
+            click.echo(f'{sum(labels.num_structures for labels in salvaged)} labels of salvaged pieces join the '
+                       f'training set (candidates identical to them are not labelled again)')
     else:
         state.setdefault('protocol', protocol)
         state.setdefault('seed', seed)
@@ -195,6 +199,15 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     write_state(folder, state)
     click.echo(f'piece {index}: submitted IterativeTrainingWorkChain<{node.pk}> ({node.uuid}); follow it with '
                f'`verdi process report {node.pk}`, then run `aiida-lps campaign handover {folder}`')
+
+
+def salvaged_since(state: dict, index: int) -> list:
+    """The training sets salvaged from the pieces of ``state`` after piece ``index`` (not their validation labels),
+    in piece order: a continuation of piece ``index`` adds them to its training set."""
+    from aiida import orm
+
+    return [orm.load_node(uuid) for piece in state['pieces'][index:] if piece.get('salvaged')
+            for label, uuid in sorted(piece['salvaged']['sets'].items()) if label != 'label_validation_structures']
 
 
 def handed_over(state: dict) -> list[dict]:

@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from li2s_cells import li2s
 
 from aiida_lps import query
-from aiida_lps.cli.campaign import (handover, import_pieces, read_state, salvage_labels, ship_campaign, status,
-                                    unlabelled, write_state)
+from aiida_lps.cli.campaign import (handover, import_pieces, read_state, salvage_labels, salvaged_since,
+                                    ship_campaign, status, unlabelled, write_state)
 from aiida_lps.cli.potentials import read_catalogue
 from aiida_lps.workflows.stages import resume_point
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
@@ -108,3 +108,18 @@ def test_salvaged_labels_seed_a_new_run_that_labels_only_the_rest(training_run):
     assert node.is_finished_ok, node.exit_message
     assert [tags['label'] for tags in results['validation_set'].get_tags()] == ['li2s_v', 'li2s_w']
     assert results['rmse_table']['paused'] == {'stage': 'more', 'after_generation': 1}
+
+
+@pytest.mark.requires_codes
+def test_labels_salvaged_after_the_last_finished_piece_are_named_for_its_continuation(training_run):
+    """Pieces after the last handed-over one that were salvaged give their generation labels (not validation)."""
+    sets = {label: labels.uuid for label, labels in salvage_labels(training_run)['sets'].items()}
+    state = {'pieces': [{'index': 1, 'uuid': training_run.uuid, 'archive': 'piece_01.aiida'},
+                        {'index': 2, 'uuid': 'stopped', 'archive': 'piece_02_salvaged.aiida',
+                         'salvaged': {'sets': sets}},
+                        {'index': 3, 'uuid': 'stopped too', 'archive': 'piece_03_salvaged.aiida',
+                         'salvaged': {'sets': {'label_gen_1': sets['label_gen_1']}}}]}
+    assert [labels.uuid for labels in salvaged_since(state, 1)] == [
+        sets['label_gen_1'], sets['label_initial_structures'], sets['label_gen_1']]
+    assert [labels.uuid for labels in salvaged_since(state, 2)] == [sets['label_gen_1']]
+    assert salvaged_since(state, 3) == []
