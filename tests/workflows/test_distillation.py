@@ -7,6 +7,7 @@ from aiida.common.links import LinkType
 from aiida.engine import run_get_node
 from ase.build import bulk
 from conftest import morse_frames
+from fake_potentials import zero_snap
 from plumpy import ProcessState
 
 from aiida_lps.calculations.lammps_md import LammpsMdCalculation
@@ -50,9 +51,9 @@ def inputs_of(builder) -> dict:
 
 
 @pytest.mark.parametrize(('overrides', 'message'), [
-    ({'fast_kind': 'ace'}, "fast_kind must be one of ['pod', 'snap']"),
+    ({'fast_kind': 'ace'}, "fast_kind must be one of ['nn', 'pod', 'snap']"),
     ({'fast_parameters': {'rcut': 0.5}}, 'fast_parameters: POD needs 0 <= rin < rcut'),
-    ({'teacher_sigma_factor': 3.0}, 'teacher_sigma_factor needs fast_kind snap: fitpod weighs every configuration'),
+    ({'teacher_sigma_factor': 3.0}, "teacher_sigma_factor needs a fast_kind whose fit weighs labels by source"),
     ({'fast_kind': 'snap', 'teacher_sigma_factor': -1.0}, 'teacher_sigma_factor must be positive'),
     ({'frames_per_round': 0}, 'rounds and frames_per_round must be at least 1'),
     ({'selection_method': 'best'}, 'selection_method must be one of'),
@@ -60,6 +61,13 @@ def inputs_of(builder) -> dict:
 ])
 def test_bad_inputs_are_refused_naming_the_problem(builder, overrides, message):
     assert message in validate_inputs(inputs_of(builder(overrides)), None)
+
+
+def test_uncertainty_selection_needs_a_teacher_with_a_predictive_variance(builder):
+    inputs = inputs_of(builder({'selection_method': 'uncertainty'}))
+    assert validate_inputs(inputs, None) is None  # a GAP
+    inputs['teacher'] = zero_snap()
+    assert 'needs a teacher with a predictive variance' in validate_inputs(inputs, None)
 
 
 def test_the_protocols_build_valid_inputs(builder):
