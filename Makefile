@@ -9,7 +9,7 @@ BIN = $(VENV)/bin
 $(BIN)/aiida-lps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[tests]'
+	$(BIN)/pip install --quiet -e '.[tests,nn]'
 	touch $@
 
 install: $(BIN)/aiida-lps
