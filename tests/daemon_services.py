@@ -160,15 +160,16 @@ def _broker_answers() -> bool:
     return True
 
 
-def wait_for(condition, what: str, profile_name: str):
-    """Poll ``condition`` every second; after ``TIMEOUT_S`` raise with the process list and the daemon log's tail."""
+def wait_for(condition, what: str, profile_name: str, timeout_s: float = TIMEOUT_S):
+    """Poll ``condition`` every second; after ``timeout_s`` (s) raise with the process list and the daemon log's
+    tail."""
     from aiida.engine.daemon.client import get_daemon_client
 
     start = time.monotonic()
     while not condition():
-        if time.monotonic() - start > TIMEOUT_S:
+        if time.monotonic() - start > timeout_s:
             log_file = get_daemon_client(profile_name).daemon_log_file
             log = open(log_file).read()[-3000:] if os.path.exists(log_file) else '(no daemon log)'
             processes = verdi('-p', profile_name, 'process', 'list', '-a')
-            raise TimeoutError(f'{what} did not happen within {TIMEOUT_S} s\n{processes}\ndaemon log tail:\n{log}')
+            raise TimeoutError(f'{what} did not happen within {timeout_s} s\n{processes}\ndaemon log tail:\n{log}')
         time.sleep(1.0)

@@ -32,6 +32,8 @@ SAME_ENERGY_EV = 1e-6
 #: Seconds a run that SLURM ends (scancel, time limit) may take to end its process: the 1-minute limit, SLURM's
 #: check of limits (every 30 s), polls, retrieval and parsing over SSH.
 RUN_TIMEOUT_S = 300
+#: Seconds the daemon may take for a labelling, a fit and MD through SLURM (4 min with the 2 cores fully loaded).
+DAEMON_TIMEOUT_S = 600
 ONE_RANK = {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1}}
 
 
@@ -308,7 +310,7 @@ def test_the_daemon_runs_a_labelling_a_fit_and_md_through_slurm(any_daemon_profi
     start_daemon(any_daemon_profile.name)
     submitted = [submit(builder) for builder in builders]
     wait_for(lambda: all(node.is_terminated for node in submitted), 'the three processes finishing',
-             any_daemon_profile.name)
+             any_daemon_profile.name, DAEMON_TIMEOUT_S)
     for node in submitted:
         assert node.is_finished_ok, f'{node.process_label}<{node.pk}>: {node.exit_status} {node.exit_message}'
         assert_ran_through_slurm(orm.load_node(node.pk))  # not the node submitted here: its file list is from then
