@@ -40,7 +40,7 @@ from aiida_lps.calculations.functions.replicate_structure import replicate_struc
 from aiida_lps.calculations.pw_md import timestep_problem
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.supercells import supercell_repetitions
-from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs, md_options
 from aiida_lps.workflows.protocols import ProtocolMixin
 from aiida_lps.workflows.pw_md import PwMdWorkChain
 
@@ -354,7 +354,7 @@ class ArrheniusWorkChain(ProtocolMixin, WorkChain):
         builder.structures = structures
         if potential is not None:
             builder.potential = potential
-        options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
+        options = md_options(inputs['max_wallclock_seconds'], options)
         builder.md = cls.md_inputs(inputs, ensemble=len(structures) > 1)
         if engine == 'pw':
             builder.pw_md = {**cls.pw_md_inputs(code, next(iter(structures.values())), inputs), 'options': options}

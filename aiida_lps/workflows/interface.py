@@ -32,7 +32,7 @@ from aiida_lps.calculations.functions.last_trajectory_frame import last_trajecto
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.structures.interface import MIN_DISTANCE_A, SinteringStep, sintering_schedule
 from aiida_lps.workflows.conductivity import md_parameters
-from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, expose_md_inputs, md_base_inputs, md_options
 from aiida_lps.workflows.protocols import ProtocolMixin
 
 __all__ = ('InterfaceWorkChain', 'sintering_md_parameters')
@@ -248,8 +248,7 @@ class InterfaceWorkChain(ProtocolMixin, WorkChain):
         for namespace in ('build', 'sinter', 'production', 'analysis'):
             ports = cls.spec().inputs[namespace]
             builder[namespace] = {name: ports[name].valid_type(value) for name, value in inputs[namespace].items()}
-        builder.md.lammps.metadata.options.update({'max_wallclock_seconds': inputs['max_wallclock_seconds'],
-                                                   **(options or {})})
+        builder.md.lammps.metadata.options.update(md_options(inputs['max_wallclock_seconds'], options))
         return builder
 
     def build(self):

@@ -75,6 +75,14 @@ def expose_md_inputs(spec, namespace: str, help_text: str | None = None) -> None
     spec.inputs[namespace].dynamic = False  # a misspelled input is refused
 
 
+def md_options(max_wallclock_seconds: int, options: dict | None = None) -> dict:
+    """``metadata.options`` of the MD runs of a builder: one machine and one rank and the protocol's wall time (s),
+    under the user's ``options``. Resources are spelled out: a work chain that exposes the builder's inputs again
+    (a study) validates its namespace without the calculation's defaults."""
+    return {'resources': {'num_machines': 1, 'num_mpiprocs_per_machine': 1},
+            'max_wallclock_seconds': max_wallclock_seconds, **(options or {})}
+
+
 def md_base_inputs(exposed: dict, label: str, *, retry_lost_atoms: bool = True, **lammps) -> AttributeDict:
     """Inputs of one ``LammpsMdBaseWorkChain`` linked as ``label``.
 

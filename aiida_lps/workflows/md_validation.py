@@ -22,6 +22,7 @@ from aiida_lps.workflows.conductivity import (
     md_run_inputs,
     missing_pw_md_settings,
 )
+from aiida_lps.workflows.lammps_md_base import md_options
 
 __all__ = ('MdValidationWorkChain',)
 
@@ -73,7 +74,7 @@ class MdValidationWorkChain(WorkChain):
         builder.structure, builder.potential = structure, potential
         builder.temperature_K = orm.Float(temperature_K)
         builder.lammps_code, builder.pw_code = lammps_code, pw_code
-        options = {'max_wallclock_seconds': inputs['max_wallclock_seconds'], **(options or {})}
+        options = md_options(inputs['max_wallclock_seconds'], options)
         builder.md = ArrheniusWorkChain.md_inputs(inputs)
         builder.md.lammps.metadata.options.update(options)
         builder.pw_md = {**ArrheniusWorkChain.pw_md_inputs(pw_code, structure, inputs), 'options': options}
