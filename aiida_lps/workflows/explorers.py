@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from aiida import orm
-from aiida.common import AttributeDict
 from aiida.common.links import LinkType
 
 from aiida_lps.calculations.fitters import potential_fitters
@@ -26,7 +25,7 @@ from aiida_lps.structures.distortions import phosphorus_pairs
 from aiida_lps.workflows.glass import PROTOCOL_SETTINGS as GLASS_PROTOCOL_SETTINGS
 from aiida_lps.workflows.glass import GlassSamplingWorkChain, formula_units_for_atoms, glass_label, sampling_message
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, intended_label_settings
-from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
+from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain, md_base_inputs
 from aiida_lps.workflows.pw_md import PwMdWorkChain
 
 
@@ -187,14 +186,12 @@ class MdExplorer(Explorer):
             for temperature_K in settings['temperatures_K']:
                 key = f'{label}_{round(temperature_K)}K'
                 parameters = cls.md_parameters(settings, temperature_K, derived_seed(seed, index, temperature_K))
-                inputs = AttributeDict(workchain.exposed_inputs(LammpsMdBaseWorkChain, namespace='md'))
-                inputs.lammps = {**inputs.get('lammps', {}), 'code': workchain.inputs.lammps_code,
-                                 'structure': structure, 'potential': potential, 'parameters': orm.Dict(parameters)}
                 # a GAP with a hole loses atoms at any time step, so exploration does not retry with a shorter one
                 # (2-4 times the MD cost); the close-contact stage labels the holes instead
-                overrides = inputs.get('handler_overrides', orm.Dict()).get_dict()
-                inputs.handler_overrides = orm.Dict({'handle_lost_atoms': {'enabled': False}, **overrides})
-                inputs.metadata = {'call_link_label': f'md_{key}'}
+                inputs = md_base_inputs(
+                    workchain.exposed_inputs(LammpsMdBaseWorkChain, namespace='md'), f'md_{key}',
+                    retry_lost_atoms=False, code=workchain.inputs.lammps_code, structure=structure,
+                    potential=potential, parameters=parameters)
                 launched[key] = workchain.submit(LammpsMdBaseWorkChain, **inputs)
         return launched
 

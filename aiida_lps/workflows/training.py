@@ -37,7 +37,7 @@ from aiida_lps.potentials.gap import GAP_PRESETS
 from aiida_lps.workflows.gap_fit_base import GapFitBaseWorkChain
 from aiida_lps.workflows.isolated_atoms import IsolatedAtomEnergiesWorkChain, isolated_atom
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair, label_settings_mismatch
-from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
+from aiida_lps.workflows.lammps_md_base import expose_md_inputs
 from aiida_lps.workflows.explorers import EXPLORERS, created_nodes, derived_seed, run_calcfunction
 from aiida_lps.workflows.protocols import ProtocolMixin, recursive_merge
 from aiida_lps.workflows.stages import (SELECTOR_DEFAULTS, STAGE_DEFAULTS, built_placeholder, resume_point,
@@ -195,13 +195,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             GapFitCalculation, namespace='gap_fit', exclude=('training_set',),
             namespace_options={'validator': None, 'help': 'Inputs of every GapFitCalculation.'},
         )
-        spec.expose_inputs(
-            LammpsMdBaseWorkChain, namespace='md',
-            exclude=('lammps.code', 'lammps.structure', 'lammps.potential', 'lammps.parameters'),
-            namespace_options={'help': 'Inputs of every LammpsMdBaseWorkChain of the MD explorers: e.g. '
-                               'lammps.metadata.options (resources, wall time), max_iterations, handler_overrides.'},
-        )
-        spec.inputs['md']['lammps'].validator = None  # the calculation's own check needs the inputs set per run
+        expose_md_inputs(spec, 'md', 'Inputs of every LammpsMdBaseWorkChain of the MD explorers: e.g. '
+                         'lammps.metadata.options (resources, wall time), max_iterations, handler_overrides.')
         spec.inputs.validator = validate_inputs
 
         spec.outline(
