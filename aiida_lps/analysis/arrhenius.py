@@ -118,7 +118,8 @@ class ArrheniusFit:
         """
         sigma = self.conductivity_S_per_cm(temperature_K)
         half_width = self.t_quantile(confidence) * self.ln_conductivity_err(temperature_K)
-        return sigma * np.exp(-half_width), sigma * np.exp(half_width)
+        with np.errstate(over='ignore'):  # a few very noisy points: (0, inf), not a warning
+            return sigma * np.exp(-half_width), sigma * np.exp(half_width)
 
 
 def fit_arrhenius(temperatures_K, conductivities_S_per_cm, conductivity_errs_S_per_cm):

@@ -95,15 +95,22 @@ def plot_arrhenius(temperatures_K, conductivities_S_per_cm, conductivity_errs_S_
     sigma_T_err = np.asarray(conductivity_errs_S_per_cm) * temperatures_K
     axes.errorbar(1000.0 / temperatures_K, sigma_T, yerr=sigma_T_err, fmt='o', capsize=3, label='MD')
     line_K = np.linspace(temperatures_K.max(), extrapolate_to_K, 100)
+    line = fit.conductivity_S_per_cm(line_K) * line_K
     energy_low, energy_high = fit.activation_energy_interval_eV(confidence)
-    axes.plot(1000.0 / line_K, fit.conductivity_S_per_cm(line_K) * line_K, 'k--',
+    axes.plot(1000.0 / line_K, line, 'k--',
               label=f'$E_A$ = {fit.activation_energy_eV:.3f} eV [{energy_low:.2f}, {energy_high:.2f}]')
-    sigma_end = fit.conductivity_S_per_cm(extrapolate_to_K)
-    low, high = fit.conductivity_interval_S_per_cm(extrapolate_to_K, confidence)
-    axes.errorbar([1000.0 / extrapolate_to_K], [sigma_end * extrapolate_to_K],
-                  yerr=[[(sigma_end - low) * extrapolate_to_K], [(high - sigma_end) * extrapolate_to_K]],
-                  fmt='s', color='C3', capsize=3,
-                  label=f'$\\sigma$({extrapolate_to_K:g} K) = {sigma_end:.2g} S/cm [{low:.1g}, {high:.1g}]')
+    end = fit.conductivity_S_per_cm(extrapolate_to_K) * extrapolate_to_K
+    low, high = np.array(fit.conductivity_interval_S_per_cm(extrapolate_to_K, confidence)) * extrapolate_to_K
+    # the axis spans the points and the line with two decades' margin: the log-t interval of a few noisy points
+    # can span hundreds of decades (or overflow), and is drawn up to the axis' edge
+    shown = np.concatenate([sigma_T, line, [end]])
+    shown = shown[np.isfinite(shown) & (shown > 0)]
+    y_min, y_max = shown.min() / 100.0, shown.max() * 100.0
+    axes.set_ylim(y_min, y_max)
+    axes.errorbar([1000.0 / extrapolate_to_K], [end], fmt='s', color='C3', capsize=3,
+                  yerr=[[end - max(low, y_min / 10.0)], [min(high, y_max * 10.0) - end]],
+                  label=f'$\\sigma$({extrapolate_to_K:g} K) = {end / extrapolate_to_K:.2g} S/cm '
+                        f'[{low / extrapolate_to_K:.1g}, {high / extrapolate_to_K:.1g}]')
     axes.set_yscale('log')
     axes.set_xlabel('1000 / T (1/K)')
     axes.set_ylabel(r'$\sigma T$ (S K / cm)')

@@ -128,3 +128,18 @@ def test_arrhenius_plot_shows_data_fit_and_extrapolation(tmp_path):
     assert path.stat().st_size > 0
     line = next(line for line in figure.axes[0].lines if line.get_linestyle() == '--')
     assert line.get_xdata().max() == pytest.approx(1000 / 300.0)
+
+
+def test_arrhenius_plot_of_an_unbounded_extrapolation_keeps_its_axis_on_the_data(tmp_path):
+    """Three points with errors of 10000 %: the interval at 300 K overflows, the axis stays two decades around data."""
+    from aiida_lps.plotting.conductivity import plot_arrhenius
+
+    temperatures_K = TEMPERATURES_K[[0, 3, 6]]
+    sigma = true_conductivity(temperatures_K) * np.array([1.0, 30.0, 0.05])
+    fit = fit_arrhenius(temperatures_K, sigma, 100.0 * sigma)
+    assert fit.conductivity_interval_S_per_cm(300.0)[1] == np.inf
+    figure = plot_arrhenius(temperatures_K, sigma, 100.0 * sigma, fit, path=tmp_path / 'arrhenius.png')
+    y_min, y_max = figure.axes[0].get_ylim()
+    sigma_T = sigma * temperatures_K
+    assert y_min < sigma_T.min() and y_max > sigma_T.max() and np.log10(y_max / y_min) < 10
+    assert any('inf]' in label for label in figure.axes[0].get_legend_handles_labels()[1])
