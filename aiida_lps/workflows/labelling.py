@@ -5,6 +5,8 @@ Every structure runs in its own ``PwBaseWorkChain`` (which restarts failed SCFs)
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from aiida import orm
 from aiida.engine import WorkChain
@@ -244,10 +246,12 @@ def labels_pseudo_family(training_set, family_label: str) -> str:
     ``{family_label}/{md5s}`` is made from the set's own pseudopotential nodes (which travel in its archive; elements
     the labels lack take ``family_label``'s) with the cutoffs of ``family_label``: ld1.x on another machine writes
     files that differ in the last digits, so new labels of a continued set must use the set's files, not freshly
-    generated ones.
+    generated ones. A ``family_label`` that is itself such a derived label (a continuation's input, on a profile
+    where the derived family was never made) stands for its base family.
 
     :raises ValueError: when the set's labels used two different files for one element.
     """
+    family_label = re.sub(r'(/[0-9a-f]{8})(-[0-9a-f]{8})*$', '', family_label)
     pseudos = {}
     for source in training_set_lineage(training_set).sources:
         for pseudo in source.calculation.inputs.pseudos.values():

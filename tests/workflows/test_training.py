@@ -304,6 +304,9 @@ def test_labels_pseudo_family_gives_a_continuation_the_files_of_its_labels(train
     other = _family_with_changed_s(tmp_path, 'test/ld1-elsewhere')
     label = labels_pseudo_family(training_set, other.label)
     assert label.startswith('test/ld1-elsewhere/') and labels_pseudo_family(training_set, other.label) == label
+    # a continuation's input is the derived label, possibly of a family this profile never made
+    assert labels_pseudo_family(training_set, label) == label
+    assert labels_pseudo_family(training_set, f'{other.label}/0123abcd-4567ef01-89abcdef') == label
     family = GroupFactory('pseudo.family.cutoffs').collection.get(label=label)
     original = GroupFactory('pseudo.family.cutoffs').collection.get(label=installed)
     labelled = set(training_set.species)
