@@ -4,16 +4,17 @@ verdi run examples/fit_fast_potentials.py
 The GAP comes from the newest finished IterativeTrainingWorkChain (its final potential, training set and, if it
 had one, validation set) or else the newest finished GapFitCalculation. The SNAP (aiida_lps.potentials.snap
 defaults: 2J = 6, 5 Angstrom cutoff) and the POD (aiida_lps.potentials.pod defaults: 2- and 3-body, 5 Angstrom
-cutoff) are fitted to the same training set by fit_snap_potential and fit_pod_potential; all three are evaluated
-by evaluate_potential on the training set and on the validation set, which none was trained on.
+cutoff) are fitted to the same training set by their fitters (lps.potential_fitters: fit_snap_potential, and
+PodFitCalculation on lmp@localhost); all are evaluated by evaluate_potential on the training set and on the
+validation set, which none was trained on.
 """
 from aiida import orm
+from aiida.engine import run_get_node
 
 from aiida_lps.calculations.functions.evaluate_potential import evaluate_potential
-from aiida_lps.calculations.fitters import potential_fitters
 from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.query import newest_finished
-from aiida_lps.workflows.training import IterativeTrainingWorkChain
+from aiida_lps.workflows.training import IterativeTrainingWorkChain, side_fitters
 
 
 training = newest_finished(IterativeTrainingWorkChain, 'training_set')
@@ -30,8 +31,11 @@ print(f'{source.process_label}<{source.pk}> [exit {source.exit_status}]: GapPote
       f'TrainingSetData<{training_set.pk}> '
       f'({training_set.num_structures} configurations, {training_set.base.attributes.get("num_atoms")} atoms)')
 potentials = {'GAP': gap}
-for kind, fitter in potential_fitters().items():
-    potentials[kind.upper()] = fitter.fit(training_set, orm.Dict({}))['potential']
+codes = {'lmp': orm.load_code('lmp@localhost')}
+for kind, fitter in side_fitters().items():
+    inputs = fitter.inputs(training_set, orm.Dict({}), code=codes.get(fitter.runs_on))
+    outputs, _ = run_get_node(fitter.process, **inputs)
+    potentials[kind.upper()] = outputs['potential']
     print(f'{type(potentials[kind.upper()]).__name__}<{potentials[kind.upper()].pk}> fitted')
 print()
 

@@ -6,6 +6,7 @@ from aiida import orm
 from aiida.common import CalcInfo, CodeInfo
 from aiida.engine import CalcJob
 
+from aiida_lps.calculations.fitters import missing_reference_energies, set_fit_job_options
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.training_set import TrainingSetData, with_plain_labels
 from aiida_lps.potentials.gap import (
@@ -28,11 +29,9 @@ def validate_inputs(inputs, _):
         hyperparameters = merge_hyperparameters(inputs['parameters'].get_dict() if 'parameters' in inputs else None)
     except ValueError as exception:
         return str(exception)
-    if 'reference_energies' in inputs:
-        missing = sorted(set(training_set.species) - set(inputs['reference_energies'].keys()))
-        if missing:
-            return (f'reference_energies has no energy for {missing}: run IsolatedAtomEnergiesWorkChain '
-                    f'(lps.labelling.isolated_atoms) for every element of the training set')
+    message = missing_reference_energies(inputs)
+    if message:
+        return message
     declared = hyperparameters['species']
     if declared is not None and set(training_set.species) - set(declared):
         extra = sorted(set(training_set.species) - set(declared))
@@ -85,10 +84,7 @@ class GapFitCalculation(CalcJob):
             'fits of the same data differ by about 1e-5 eV/atom.',
         )
         spec.inputs.validator = validate_inputs
-        spec.inputs['metadata']['options']['resources'].default = {'num_machines': 1, 'num_mpiprocs_per_machine': 1}
-        spec.inputs['metadata']['options']['withmpi'].default = False
-        spec.inputs['metadata']['options']['parser_name'].default = 'lps.gap_fit'
-        spec.inputs['metadata']['options']['output_filename'].default = cls._OUTPUT_FILE
+        set_fit_job_options(spec, 'lps.gap_fit', cls._OUTPUT_FILE)
 
         spec.output('potential', valid_type=GapPotentialData, help='The fitted GAP.')
         spec.output('metrics', valid_type=orm.Dict, help='Training-set RMSEs (meV/atom, eV/Angstrom), per element.')

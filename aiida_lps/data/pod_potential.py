@@ -1,6 +1,6 @@
 """``PodPotentialData``: a linear POD potential as its LAMMPS ``pod.txt`` parameter file and coefficient file.
 
-Fitted by ``aiida_lps.calculations.functions.fit_pod_potential`` (LAMMPS ``fitpod``) and run with
+Fitted by ``PodFitCalculation`` (``lps.pod_fit``: LAMMPS ``fitpod``) and run with
 ``pair_style pod``; the species (sorted by atomic number), hyperparameters and training metrics are attributes, as
 for ``SnapPotentialData``, so every calcfunction and workflow that takes a SNAP takes a POD.
 """

@@ -8,10 +8,11 @@ on energies and forces; ``pair_style pod`` reads the same parameter file and the
 fitpod's ridge term also shrinks the one-body coefficients, which have to carry the absolute DFT energy (about
 -240 eV/atom for Li-P-S with our pseudopotentials): fitted as they are, the ridge pulls them towards zero and the
 two- and three-body terms absorb the offset (validation force RMSE 5.7 eV/Angstrom against 0.16 with the shift,
-docs/fast_potential.md). :func:`fit_pod` therefore fits energies minus the sum of per-element references (the
-isolated-atom energies when given, else zero) minus ``N e0``, with e0 the mean remaining energy per atom of the
-training set, and adds reference + e0 back to each element's one-body coefficient: the potential's energy is the
-fit's plus the subtracted baseline exactly.
+docs/fast_potential.md). :func:`fitpod_input_files` therefore writes energies minus the sum of per-element
+references (the isolated-atom energies when given, else zero) minus ``N e0``, with e0 the mean remaining energy per
+atom of the training set, and :func:`pod_from_fitpod` adds reference + e0 back to each element's one-body coefficient:
+the potential's energy is the fit's plus the subtracted baseline exactly. ``PodFitCalculation`` (``lps.pod_fit``)
+runs fitpod on these files with the user's LAMMPS code.
 
 Units: Angstrom, eV. N.-C. Nguyen, A. Rohskopf, J. Comput. Phys. 480, 112030 (2023); LAMMPS ML-POD package.
 """
@@ -19,10 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
-import pathlib
-import subprocess
-import tempfile
+import io
 from collections.abc import Sequence
 
 import ase.io
@@ -30,7 +28,6 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
-from aiida_lps.potentials.installed_files import venv_bin
 from aiida_lps.potentials.lammps_input import pod_pair_commands
 from aiida_lps.potentials.lammps_library import LammpsPairCalculator
 from aiida_lps.potentials.reference_energies import fit_species, reference_baselines
@@ -39,7 +36,10 @@ __all__ = (
     'DEFAULT_POD_HYPERPARAMETERS',
     'PodModel',
     'merge_pod_hyperparameters',
-    'fit_pod',
+    'FITPOD_COEFFICIENTS',
+    'FITPOD_SCRIPT',
+    'fitpod_input_files',
+    'pod_from_fitpod',
     'pod_calculator',
     'read_pod_parameters',
 )
@@ -70,6 +70,12 @@ POD_FILE_KEYS = ('rin', 'rcut', 'bessel_polynomial_degree', 'inverse_polynomial_
                  'threebody_angular_degree', 'fourbody_number_radial_basis_functions', 'fourbody_angular_degree')
 INTEGER_KEYS = POD_FILE_KEYS[2:]
 COEFFICIENT_HEADER = 'model_coefficients:'
+#: The LAMMPS script of a fitpod run, the folder of its configurations, the prefix of its outputs and the coefficient
+#: file it writes (relative to the run's folder).
+FITPOD_SCRIPT = 'fit.in'
+TRAINING_FOLDER = 'training'
+FITPOD_BASENAME = 'fit'
+FITPOD_COEFFICIENTS = f'{FITPOD_BASENAME}_coefficients.pod'
 
 
 def merge_pod_hyperparameters(overrides: dict | None = None) -> dict:
@@ -151,61 +157,68 @@ def pod_calculator(parameters: str, coefficients: str) -> LammpsPairCalculator:
     return PodModel(read_pod_parameters(parameters)['species'], {}, parameters, coefficients).calculator()
 
 
-def fit_pod(frames: Sequence, hyperparameters: dict | None = None,
-            species: Sequence[str] | None = None, reference_energies: dict | None = None) -> PodModel:
-    """Fit a POD to labelled configurations with ``fitpod`` (the environment's ``lmp``, in a temporary folder).
-
-    :param frames: periodic ``ase.Atoms`` with a calculator holding energy (eV) and forces (eV/Angstrom), e.g.
-        ``TrainingSetData.to_atoms()``.
-    :param hyperparameters: overrides of ``DEFAULT_POD_HYPERPARAMETERS``.
-    :param species: the elements of the potential (default: those of ``frames``), stored sorted by atomic number.
-    :param reference_energies: isolated-atom energy per element (eV), subtracted per atom before the mean shift, so
-        that energies of different compositions share per-element references; None: one mean shift for all.
-    :raises ValueError: for an empty set, unknown settings or reference energies missing an element.
-    :raises RuntimeError: with LAMMPS's message if fitpod fails.
-    """
-    frames = list(frames)
-    species = fit_species(frames, species)
+def _fit_setup(frames: Sequence, hyperparameters: dict | None, reference_energies: dict | None):
+    """Species (sorted by atomic number), merged hyperparameters and one-body shifts (eV/atom per element, in species
+    order: the reference energy plus e0, the mean remaining energy per atom) of a fit to ``frames``."""
+    species = fit_species(frames)
     hyperparameters = merge_pod_hyperparameters(hyperparameters)
-    parameters = pod_parameter_file(species, hyperparameters)
     baselines = reference_baselines(frames, species, reference_energies)
     references = reference_energies or dict.fromkeys(species, 0.0)
     e0 = float(np.mean([(atoms.get_potential_energy() - baseline) / len(atoms)
                         for atoms, baseline in zip(frames, baselines)]))
-    with tempfile.TemporaryDirectory(prefix='lps-fitpod-') as name:
-        folder = pathlib.Path(name)
-        (folder / 'training').mkdir()
-        for index, (atoms, baseline) in enumerate(zip(frames, baselines)):  # labels only: fitpod misreads extras
-            shifted = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
-            shifted.calc = SinglePointCalculator(
-                shifted, energy=atoms.get_potential_energy() - baseline - e0 * len(atoms), forces=atoms.get_forces())
-            ase.io.write(folder / 'training' / f'config_{index:05d}.xyz', shifted, format='extxyz')
-        (folder / 'pod.txt').write_text(parameters)
-        (folder / 'data.txt').write_text('\n'.join([
-            'file_format extxyz',
-            'file_extension xyz',
-            f'path_to_training_data_set "{folder / "training"}"',
-            f'fitting_weight_energy {hyperparameters["energy_weight"]!r}',
-            f'fitting_weight_force {hyperparameters["force_weight"]!r}',
-            f'fitting_regularization_parameter {hyperparameters["regularisation"]!r}',
-            'precision_for_pod_coefficients 16',
-            'error_analysis_for_training_data_set 0',
-            f'basename_for_output_files {folder / "fit"}',
-        ]) + '\n')
-        (folder / 'fit.in').write_text(f'fitpod {folder / "pod.txt"} {folder / "data.txt"}\n')
-        # a fresh process: fitpod reads an uninitialised atom count (nb.natom_max), which in a long-lived process is
-        # heap garbage often enough to make it request negative memory (seen 2 of 10 fits in one process)
-        result = subprocess.run([str(venv_bin() / 'lmp'), '-in', 'fit.in', '-log', 'none', '-nocite'], cwd=folder,
-                                capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
-        if result.returncode != 0:
-            errors = [line for line in (result.stdout + result.stderr).splitlines() if 'ERROR' in line]
-            raise RuntimeError(f'fitpod failed on {len(frames)} configurations: '
-                               f'{errors[-1] if errors else result.stderr[-1000:]}')
-        output = folder / 'fit_coefficients.pod'
-        if not output.exists():
-            raise RuntimeError(f'fitpod wrote no coefficient file for {len(frames)} configurations')
-        coefficients = _shift_one_body(output.read_text(), [references[symbol] + e0 for symbol in species])
-    return PodModel(list(species), hyperparameters, parameters, coefficients)
+    return species, hyperparameters, {symbol: references[symbol] + e0 for symbol in species}
+
+
+def fitpod_input_files(frames: Sequence, hyperparameters: dict | None = None,
+                       reference_energies: dict | None = None) -> dict[str, str]:
+    """The files of a ``fitpod`` run, relative path -> text: ``FITPOD_SCRIPT`` (run ``lmp -in fit.in`` in their
+    folder), ``pod.txt``, fitpod's ``data.txt`` and ``training/config_<n>.xyz``; the fit writes ``FITPOD_COEFFICIENTS``.
+
+    :param frames: periodic ``ase.Atoms`` with a calculator holding energy (eV) and forces (eV/Angstrom), e.g.
+        ``TrainingSetData.to_atoms()``; their elements are the potential's.
+    :param hyperparameters: overrides of ``DEFAULT_POD_HYPERPARAMETERS``.
+    :param reference_energies: isolated-atom energy per element (eV), subtracted per atom before the mean shift, so
+        that energies of different compositions share per-element references; None: one mean shift for all.
+    :raises ValueError: for an empty set, unknown settings or reference energies missing an element.
+    """
+    frames = list(frames)
+    species, hyperparameters, shifts = _fit_setup(frames, hyperparameters, reference_energies)
+    files = {'pod.txt': pod_parameter_file(species, hyperparameters)}
+    for index, atoms in enumerate(frames):  # labels only: fitpod misreads extra columns
+        shifted = Atoms(atoms.numbers, atoms.positions, cell=atoms.cell, pbc=True)
+        baseline = sum(shifts[symbol] for symbol in atoms.get_chemical_symbols())
+        shifted.calc = SinglePointCalculator(shifted, energy=atoms.get_potential_energy() - baseline,
+                                             forces=atoms.get_forces())
+        text = io.StringIO()
+        ase.io.write(text, shifted, format='extxyz')
+        files[f'{TRAINING_FOLDER}/config_{index:05d}.xyz'] = text.getvalue()
+    files['data.txt'] = '\n'.join([
+        'file_format extxyz',
+        'file_extension xyz',
+        f'path_to_training_data_set "{TRAINING_FOLDER}"',
+        f'fitting_weight_energy {hyperparameters["energy_weight"]!r}',
+        f'fitting_weight_force {hyperparameters["force_weight"]!r}',
+        f'fitting_regularization_parameter {hyperparameters["regularisation"]!r}',
+        'precision_for_pod_coefficients 16',
+        'error_analysis_for_training_data_set 0',
+        f'basename_for_output_files {FITPOD_BASENAME}',
+    ]) + '\n'
+    files[FITPOD_SCRIPT] = 'fitpod pod.txt data.txt\n'
+    return files
+
+
+def pod_from_fitpod(coefficients: str, frames: Sequence, hyperparameters: dict | None = None,
+                    reference_energies: dict | None = None) -> PodModel:
+    """The POD whose coefficient file ``fitpod`` wrote for ``fitpod_input_files`` of the same arguments: the
+    subtracted energies (reference + e0 per atom, eV) are added back to each element's one-body coefficient, so the
+    potential's energy is the fit's plus the baseline exactly.
+
+    :raises ValueError: if ``coefficients`` is not a coefficient file with one block per element.
+    """
+    frames = list(frames)
+    species, hyperparameters, shifts = _fit_setup(frames, hyperparameters, reference_energies)
+    return PodModel(species, hyperparameters, pod_parameter_file(species, hyperparameters),
+                    _shift_one_body(coefficients, [shifts[symbol] for symbol in species]))
 
 
 def _shift_one_body(text: str, shifts: Sequence[float]) -> str:
@@ -215,7 +228,7 @@ def _shift_one_body(text: str, shifts: Sequence[float]) -> str:
     lines = text.strip().splitlines()
     header = lines[0].split()
     if header[0] != COEFFICIENT_HEADER or int(header[1]) != len(lines) - 1 or (len(lines) - 1) % n_species:
-        raise RuntimeError(f'unexpected fitpod coefficient file: header {lines[0]!r}, {len(lines) - 1} values')
+        raise ValueError(f'unexpected fitpod coefficient file: header {lines[0]!r}, {len(lines) - 1} values')
     per_element = (len(lines) - 1) // n_species
     for element in range(n_species):
         line = 1 + element * per_element

@@ -12,7 +12,8 @@ same configuration space, and the fast potential is fitted to the DFT labels plu
    ``frames_per_round`` picked (``select_candidates``);
 3. the teacher labels them (``label_with_potential``: tags ``source: gap`` and the GAP's UUID);
 4. the fast potential is refitted to the DFT set plus every teacher label so far (``concatenate_training_sets``,
-   then ``fit_pod_potential`` or ``fit_snap_potential``) and evaluated on the DFT validation set.
+   then the kind's fitter of ``lps.potential_fitters``: ``PodFitCalculation`` on the LAMMPS code, or
+   ``fit_snap_potential``) and evaluated on the DFT validation set.
 
 The same fast potential is also fitted to the DFT labels alone; ``rmse_table`` puts both validation RMSEs, the
 teacher's and every round's side by side. After the last fit the distilled potential runs the same MD once more,
@@ -79,11 +80,17 @@ def _format(metrics: dict | None) -> str:
     return f'{metrics["force_rmse_eV_per_A"]:.3f} eV/A, {metrics["energy_rmse_meV_per_atom"]:.1f} meV/atom'
 
 
+def distillable_fitters() -> dict:
+    """The fitters of ``lps.potential_fitters`` the distillation can run, by kind: in-process or on its LAMMPS code
+    (a GAP would need a gap_fit code)."""
+    return {kind: fitter for kind, fitter in potential_fitters().items() if fitter.runs_on in (None, 'lmp')}
+
+
 def validate_inputs(inputs, _):
     """Refuse what cannot run: an unknown fast kind or hyperparameters, a sigma factor fitpod cannot apply, a
     selection the teacher cannot do, no rounds or frames, MD settings without temperatures."""
     kind = inputs['fast_kind'].value
-    fitters = potential_fitters()
+    fitters = distillable_fitters()
     if kind not in fitters:
         return f'fast_kind must be one of {sorted(fitters)}, got {kind!r}'
     try:
@@ -153,12 +160,14 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
         spec.outline(
             cls.setup,
             cls.fit_dft_only,
+            cls.inspect_dft_only_fit,
             while_(cls.should_explore)(
                 cls.explore,
                 cls.collect,
                 if_(cls.has_frames)(
                     cls.label,
                     cls.fit,
+                    cls.inspect_fit,
                 ),
             ),
             cls.results,
@@ -257,24 +266,39 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
         metrics = evaluate_potential(potential, self.inputs.validation_set, metadata={'call_link_label': link_label})
         return metrics_row(metrics['metrics'].get_dict())
 
-    def _fit(self, training_set, link_label: str):
-        """The fast potential and its training metrics, or raise the fit's error."""
-        fit_function = potential_fitters()[self.ctx.kind].fit
-        references = {'reference_energies': self.inputs.reference_energies} if 'reference_energies' in self.inputs \
-            else {}
-        outputs = fit_function(training_set, self.ctx.fit_parameters, **references,
-                               metadata={'call_link_label': link_label})
-        return outputs['potential'], metrics_row(outputs['metrics'].get_dict())
+    def _launch_fit(self, training_set, link_label: str, what: str):
+        """Start the fast potential's fit to ``training_set`` (its fitter, on ``lammps_code`` if it runs LAMMPS) into
+        ``ctx.fit``, or the exit code of a fit that raised; ``what`` names the labels in the message."""
+        fitter = potential_fitters()[self.ctx.kind]
+        try:
+            node = fitter.launch(self, link_label, training_set, parameters=self.ctx.fit_parameters,
+                                 reference_energies=self.inputs.get('reference_energies'),
+                                 code=self.inputs.lammps_code if fitter.runs_on == 'lmp' else None)
+        except (RuntimeError, ValueError) as error:  # a calcfunction fit raises
+            return self.exit_codes.ERROR_FIT_FAILED.format(kind=self.ctx.kind.upper(), what=what, error=error)
+        return ToContext(fit=node)
+
+    def _fit_failure(self, what: str):
+        """The exit code of ``ctx.fit`` if it failed, else None; ``what`` names the labels in the message."""
+        node = self.ctx.fit
+        if node.is_finished_ok:
+            return None
+        return self.exit_codes.ERROR_FIT_FAILED.format(
+            kind=self.ctx.kind.upper(), what=what,
+            error=f'{node.process_label}<{node.pk}> exit {node.exit_status}: {node.exit_message}')
 
     def fit_dft_only(self):
         """The fast potential of the DFT labels alone: the comparison the distilled one has to beat."""
-        try:
-            potential, train = self._fit(self.inputs.training_set, 'fit_dft_only')
-        except (RuntimeError, ValueError) as error:
-            return self.exit_codes.ERROR_FIT_FAILED.format(kind=self.ctx.kind.upper(), what='the DFT labels',
-                                                           error=error)
-        self.ctx.dft_only = potential
-        self.ctx.table['dft_only'] = {'uuid': potential.uuid, 'train': train,
+        return self._launch_fit(self.inputs.training_set, 'fit_dft_only', 'the DFT labels')
+
+    def inspect_dft_only_fit(self):
+        """Keep the DFT-only potential and its training and validation RMSEs."""
+        failure = self._fit_failure('the DFT labels')
+        if failure:
+            return failure
+        potential = self.ctx.dft_only = self.ctx.fit.outputs.potential
+        self.ctx.table['dft_only'] = {'uuid': potential.uuid,
+                                      'train': metrics_row(self.ctx.fit.outputs.metrics.get_dict()),
                                       'validation': self._validation(potential, 'validation_dft_only')}
         self.out('dft_only_potential', potential)
         self.report(f'{type(potential).__name__}<{potential.pk}> of the {self.inputs.training_set.num_structures} DFT '
@@ -378,14 +402,18 @@ class PotentialDistillationWorkChain(ProtocolMixin, WorkChain):
                     'configurations to fit')
 
     def fit(self):
-        """Refit the fast potential to the DFT and teacher labels; evaluate it; it drives the next MD."""
-        row = self.ctx.rows[-1]
-        try:
-            potential, train = self._fit(self.ctx.training_set, f'fit_round_{self.ctx.round}')
-        except (RuntimeError, ValueError) as error:
-            return self.exit_codes.ERROR_FIT_FAILED.format(
-                kind=self.ctx.kind.upper(), what=f'the labels of round {self.ctx.round}', error=error)
-        row.update(potential_uuid=potential.uuid, n_training=self.ctx.training_set.num_structures, train=train,
+        """Refit the fast potential to the DFT and teacher labels."""
+        return self._launch_fit(self.ctx.training_set, f'fit_round_{self.ctx.round}',
+                                f'the labels of round {self.ctx.round}')
+
+    def inspect_fit(self):
+        """Evaluate the refitted potential; it drives the next MD."""
+        failure = self._fit_failure(f'the labels of round {self.ctx.round}')
+        if failure:
+            return failure
+        row, potential = self.ctx.rows[-1], self.ctx.fit.outputs.potential
+        row.update(potential_uuid=potential.uuid, n_training=self.ctx.training_set.num_structures,
+                   train=metrics_row(self.ctx.fit.outputs.metrics.get_dict()),
                    validation=self._validation(potential, f'validation_round_{self.ctx.round}'))
         self.ctx.potential = self.ctx.driver = potential
         self.out(f'rounds.round_{self.ctx.round}.potential', potential)

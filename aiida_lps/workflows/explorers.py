@@ -154,9 +154,8 @@ class MdExplorer(Explorer):
             return 'explorer md: snapshot_spacing_ps must be at least one timestep'
         if settings['production_ps'] < settings['snapshot_spacing_ps']:
             return 'explorer md: production_ps must cover at least one snapshot spacing'
-        if settings['potential'] not in ('gap', *potential_fitters()):
-            known = ['gap', *potential_fitters()]
-            return f'explorer md: potential must be one of {known}, got {settings["potential"]!r}'
+        if settings['potential'] not in potential_fitters():
+            return f'explorer md: potential must be one of {list(potential_fitters())}, got {settings["potential"]!r}'
         return None
 
     @classmethod

@@ -5,16 +5,20 @@ runs out of memory.
   reported, at most twice (``defaults``: a quarter of the sparse points in the end), then exit 311; a fit without a
   many-body descriptor has nothing to reduce and stops at once.
 - anything else: exit 310 with the calculation's exit status and message.
+
+``GAP_FITTER`` is the ``gap`` entry point of ``lps.potential_fitters``: a GAP is fitted through this work chain.
 """
 from __future__ import annotations
 
 from aiida.engine import ProcessHandlerReport, process_handler
 
+from aiida_lps.calculations.fitters import PotentialFitter
 from aiida_lps.calculations.gap_fit import GapFitCalculation
-from aiida_lps.potentials.gap import fewer_sparse_points, many_body_sparse_points
+from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.potentials.gap import fewer_sparse_points, many_body_sparse_points, merge_hyperparameters
 from aiida_lps.workflows.restart import LpsRestartWorkChain
 
-__all__ = ('GapFitBaseWorkChain',)
+__all__ = ('GapFitBaseWorkChain', 'GAP_FITTER')
 
 
 class GapFitBaseWorkChain(LpsRestartWorkChain):
@@ -46,3 +50,7 @@ class GapFitBaseWorkChain(LpsRestartWorkChain):
         reduced = fewer_sparse_points(overrides, self.defaults['sparse_factor'])
         return self.rerun_with_parameters(
             node, reduced, f'ran out of memory: n_sparse {before} -> {many_body_sparse_points(reduced)}')
+
+
+GAP_FITTER = PotentialFitter(GapFitBaseWorkChain, GapPotentialData, merge_hyperparameters, runs_on='gap_fit',
+                             namespace='gap_fit')

@@ -22,7 +22,6 @@ The explorers live in ``explorers.py``, the stage definitions, checks and verdic
 from __future__ import annotations
 
 from aiida import orm
-from aiida.common import AttributeDict
 from aiida.engine import ToContext, WorkChain, if_, while_
 
 from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
@@ -34,7 +33,6 @@ from aiida_lps.calculations.gap_fit import GapFitCalculation
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.gap import GAP_PRESETS
-from aiida_lps.workflows.gap_fit_base import GapFitBaseWorkChain
 from aiida_lps.workflows.isolated_atoms import IsolatedAtomEnergiesWorkChain, isolated_atom
 from aiida_lps.workflows.labelling import DftLabellingWorkChain, closest_pair, label_settings_mismatch
 from aiida_lps.workflows.lammps_md_base import expose_md_inputs
@@ -50,10 +48,19 @@ TABLE_METRICS = (
     'energy_rmse_meV_per_atom', 'energy_rmse_offset_removed_meV_per_atom', 'force_rmse_eV_per_A',
     'force_rmse_by_element', 'n_structures',
 )
+#: The kind of the training's main potential (``lps.potential_fitters``): the GAP, fitted with the ``gap_fit``
+#: inputs; every other kind is fitted alongside it with ``<kind>_parameters``.
+MAIN_KIND = 'gap'
 
 
+def side_fitters() -> dict:
+    """The fitters of ``lps.potential_fitters`` fitted alongside the main GAP (``<kind>_parameters``), by kind."""
+    return {kind: fitter for kind, fitter in potential_fitters().items() if kind != MAIN_KIND}
 
 
+def fit_codes(inputs) -> dict:
+    """The codes a fit may run on, by program (``PotentialFitter.runs_on``): the training's LAMMPS and gap_fit."""
+    return {'lmp': inputs.get('lammps_code'), 'gap_fit': inputs['gap_fit'].get('code')}
 
 
 def validate_box(box, _):
@@ -106,6 +113,9 @@ def validate_inputs(inputs, _):
         message = label_settings_mismatch(inputs[name], inputs['labelling']) if name in inputs else None
         if message:
             return f'{name}: {message}'
+    for kind, fitter in side_fitters().items():
+        if f'{kind}_parameters' in inputs and fitter.runs_on and fit_codes(inputs)[fitter.runs_on] is None:
+            return f'{kind}_parameters: the {kind.upper()} is fitted with {fitter.runs_on}: give its code'
     structures = inputs.get('structures', {})
     for index, stage in enumerate(inputs['stages'].get_list()):
         message = stage_message(index, stage, set(structures))
@@ -117,7 +127,7 @@ def validate_inputs(inputs, _):
             md = explorer.md_settings(explorer.settings(definition))
             if md is not None and 'lammps_code' not in inputs:
                 return f'stage {stage["name"]} runs MD: give lammps_code'
-            if md is not None and md['potential'] != 'gap' and f'{md["potential"]}_parameters' not in inputs:
+            if md is not None and md['potential'] != MAIN_KIND and f'{md["potential"]}_parameters' not in inputs:
                 kind = md['potential']
                 return f'stage {stage["name"]} runs MD with the {kind.upper()}: give {kind}_parameters'
             if not explorer.needs_structures:
@@ -182,7 +192,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                    'element in such a box first (IsolatedAtomEnergiesWorkChain, same labelling settings) and subtract '
                    'their energies in every fit (gap_fit e0, SNAP, POD); not needed when gap_fit.reference_energies '
                    'is given.')
-        for kind in potential_fitters():
+        for kind in side_fitters():
             spec.input(f'{kind}_parameters', valid_type=orm.Dict, required=False,
                        validator=linear_parameters_validator(kind),
                        help=f'If given, a fast {kind.upper()} with these hyperparameters (docs/fast_potential.md) is '
@@ -223,7 +233,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                               help='Per generation (gen_<n>): potential, training_set, rmse (Dict) and, with '
                               '<kind>_parameters (e.g. snap_parameters), <kind>_potential.')
         spec.output('potential', valid_type=PotentialData, help='The final GAP.')
-        for kind, fitter in potential_fitters().items():
+        for kind, fitter in side_fitters().items():
             spec.output(f'{kind}_potential', valid_type=fitter.data_type, required=False,
                         help=f'The {kind.upper()} fitted to the final training set (with {kind}_parameters).')
         spec.output('training_set', valid_type=TrainingSetData, help='The final training set.')
@@ -241,6 +251,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         spec.exit_code(310, 'ERROR_INITIAL_LABELLING_FAILED',
                        message='DFT labelling of the {which} failed: {reason}')
         spec.exit_code(320, 'ERROR_GAP_FIT_FAILED', message='GapFitBaseWorkChain<{pk}> failed: {reason}')
+        spec.exit_code(321, 'ERROR_FIT_FAILED',
+                       message='the {kind} fit {process}<{pk}> failed: {reason}; fix or drop {kind}_parameters')
         spec.exit_code(410, 'WARNING_TRAINING_NOT_CONVERGED',
                        message='stage(s) {stages} reached max_generations before the force RMSE stopped improving; '
                        'the outputs are attached: continue the run or accept the GAP')
@@ -277,7 +289,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         )
         if inputs['force_sigma']:
             builder.gap_fit.force_sigma = orm.Dict(inputs['force_sigma'])
-        for kind in potential_fitters():
+        for kind in side_fitters():
             if inputs.get(f'{kind}_parameters') is not None:
                 builder[f'{kind}_parameters'] = orm.Dict(inputs[f'{kind}_parameters'])
         if lammps_code is not None:
@@ -411,28 +423,52 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         return run_calcfunction(concatenate_training_sets, link_label, set_0=first, set_1=labelled).outputs.result
 
     def needs_initial_fit(self):
-        return self.ctx.potential is None
+        """A first fit: of the GAP unless a continued run was given one, and of every kind with parameters."""
+        return self.ctx.potential is None or bool(self._side_kinds())
+
+    def _side_kinds(self) -> list[str]:
+        """The kinds fitted alongside the GAP: those with ``<kind>_parameters``."""
+        return [kind for kind in side_fitters() if f'{kind}_parameters' in self.inputs]
 
     # ------------------------------------------------------------------ fit
     def fit(self):
-        """Fit a GAP to the current training set (``GapFitBaseWorkChain``: fewer sparse points if out of memory)."""
-        inputs = AttributeDict(self.exposed_inputs(GapFitCalculation, namespace='gap_fit'))
-        if self.ctx.reference_energies is not None:
-            inputs.reference_energies = self.ctx.reference_energies
-        inputs.training_set = self.ctx.training_set
-        future = self.submit(GapFitBaseWorkChain, gap_fit=inputs,
-                             metadata={'call_link_label': f'gap_fit_gen_{self.ctx.generation}'})
-        self.report(f'gen {self.ctx.generation}: fitting GapFitBaseWorkChain<{future.pk}> to '
-                    f'{self.ctx.training_set.num_structures} configurations')
-        return ToContext(fit=future)
+        """Fit every kind to the current training set at once, each with its ``lps.potential_fitters`` fitter: the
+        GAP (``GapFitBaseWorkChain``: fewer sparse points if out of memory), except at the start of a run continued
+        from a GAP, and each kind with ``<kind>_parameters``."""
+        generation, futures = self.ctx.generation, {}
+        if self.ctx.potential is None or self.ctx.new_labels is not None:
+            futures['fit'] = self._launch_fit(MAIN_KIND, f'gap_fit_gen_{generation}',
+                                              **self.exposed_inputs(GapFitCalculation, namespace='gap_fit'))
+        for kind in self._side_kinds():
+            futures[f'fit_{kind}'] = self._launch_fit(kind, f'{kind}_fit_gen_{generation}',
+                                                      parameters=self.inputs[f'{kind}_parameters'])
+        fits = ', '.join(f'{node.process_label}<{node.pk}>' for node in futures.values())
+        self.report(f'gen {generation}: fitting {fits} to {self.ctx.training_set.num_structures} configurations')
+        return ToContext(**futures)
+
+    def _launch_fit(self, kind: str, link_label: str, **inputs):
+        """Start the fit of ``kind`` to the current training set, with the reference energies and the code it runs
+        on; ``inputs`` (``parameters``, ...) go to its fitter."""
+        fitter = potential_fitters()[kind]
+        common = {'reference_energies': self.ctx.reference_energies, 'code': fit_codes(self.inputs).get(fitter.runs_on)}
+        return fitter.launch(self, link_label, self.ctx.training_set, **{**inputs, **common})
 
     def inspect_fit(self):
-        """A fit that failed ends the run: without a GAP there is nothing to explore with."""
-        fit = self.ctx.fit
-        if not fit.is_finished_ok:
+        """A fit that failed ends the run: without a GAP there is nothing to explore with, and a kind asked for would
+        be missing from the outputs."""
+        fit = self.ctx.get('fit')
+        if fit is not None and not fit.is_finished_ok:
             return self.exit_codes.ERROR_GAP_FIT_FAILED.format(
                 pk=fit.pk, reason=f'exit {fit.exit_status}: {fit.exit_message}'
             )
+        for kind in self._side_kinds():
+            node = self.ctx[f'fit_{kind}']
+            if not node.is_finished_ok:
+                return self.exit_codes.ERROR_FIT_FAILED.format(
+                    kind=kind, process=node.process_label, pk=node.pk,
+                    reason=f'exit {node.exit_status}: {node.exit_message}')
+        if fit is None:
+            return None
         self.ctx.new_potential = fit.outputs.potential
         return self._check_species(fit.outputs.potential)
 
@@ -482,7 +518,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             row['rmse']['validation'] = _table_metrics(validation)
             self.ctx.parity_label = f'validation set, GAP of generation {generation}'
         row['convergence_force_rmse_eV_per_A'] = row['rmse'].get('validation', {}).get('force_rmse_eV_per_A')
-        self._fit_linear_potentials(row)
+        self._evaluate_side_fits(row)
         self.report(f'gen {generation} [start]: {row["n_training"]} training configurations; RMSE train '
                     f'{_format_rmse(row["rmse"]["train"])}; validation {_format_rmse(row["rmse"].get("validation"))}')
         if 'fit' in self.ctx:
@@ -658,24 +694,18 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             self.ctx.parity_label = f'validation set, GAP of generation {generation}'
         row['rmse'] = rmse
         self.ctx.potential = self.ctx.new_potential
-        self._fit_linear_potentials(row)
+        self._evaluate_side_fits(row)
         self.report(
             f'gen {generation}: RMSE train {_format_rmse(rmse["train"])}; new labels {_format_rmse(old)} (previous '
             f'GAP) -> {_format_rmse(new)} (new GAP); validation {_format_rmse(rmse.get("validation"))}'
         )
 
-    def _fit_linear_potentials(self, row: dict):
-        """For each ``<kind>_parameters`` given (SNAP, POD, ...): fit that potential with its fitter (entry point of
-        ``lps.potential_fitters``) to the current training set; its RMSEs go to ``row['rmse_<kind>']``."""
+    def _evaluate_side_fits(self, row: dict):
+        """The potential of each kind fitted alongside the GAP (SNAP, POD, ...) becomes that kind's current one; its
+        RMSEs go to ``row['rmse_<kind>']``."""
         generation = row['generation']
-        for kind, fitter in potential_fitters().items():
-            if f'{kind}_parameters' not in self.inputs:
-                continue
-            references = {}
-            if self.ctx.reference_energies is not None:
-                references['reference_energies'] = self.ctx.reference_energies
-            fit = run_calcfunction(fitter.fit, f'{kind}_fit_gen_{generation}', self.ctx.training_set,
-                                   self.inputs[f'{kind}_parameters'], **references)
+        for kind in self._side_kinds():
+            fit = self.ctx[f'fit_{kind}']
             potential = self.ctx[f'{kind}_potential'] = fit.outputs.potential
             rmse = {'train': _table_metrics(fit.outputs.metrics.get_dict())}
             if self.ctx.validation_set is not None:
@@ -722,7 +752,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         self.out(f'{namespace}.potential', self.ctx.potential)
         self.out(f'{namespace}.training_set', self.ctx.training_set)
         self.out(f'{namespace}.rmse', orm.Dict(row).store())
-        for kind in potential_fitters():
+        for kind in side_fitters():
             if f'rmse_{kind}' in row:
                 self.out(f'{namespace}.{kind}_potential', self.ctx[f'{kind}_potential'])
 
@@ -735,7 +765,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             self.out('validation_set', self.ctx.validation_set)
         if self.ctx.reference_energies is not None:
             self.out('reference_energies', self.ctx.reference_energies)
-        for kind in potential_fitters():
+        for kind in side_fitters():
             if f'{kind}_potential' in self.ctx:
                 self.out(f'{kind}_potential', self.ctx[f'{kind}_potential'])
         previous = self.inputs.previous_rmse_table['stages'] if 'previous_rmse_table' in self.inputs else {}

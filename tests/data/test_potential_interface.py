@@ -5,6 +5,7 @@ import re
 from importlib.metadata import entry_points
 
 import pytest
+from aiida.engine.utils import is_process_function
 
 from aiida_lps.calculations.fitters import FITTER_GROUP, potential_fitters
 from aiida_lps.data.potentials import PotentialData
@@ -27,13 +28,28 @@ def test_every_kind_is_a_potential_data():
 
 def test_fitters_are_entry_points_returning_potentials():
     fitters = potential_fitters()
-    assert {'snap', 'pod'} <= set(fitters)
+    assert {'gap', 'snap', 'pod'} <= set(fitters)
     assert {entry.name for entry in entry_points(group=FITTER_GROUP)} == set(fitters)
     for kind, fitter in fitters.items():
         assert issubclass(fitter.data_type, PotentialData)
         with pytest.raises(ValueError, match='unknown'):
             fitter.merge_hyperparameters({'no_such_setting': 1})
     assert [kind for kind, fitter in fitters.items() if fitter.weighs_by_source] == ['snap']
+    assert {kind: fitter.runs_on for kind, fitter in fitters.items() if fitter.runs_on} == {'gap': 'gap_fit',
+                                                                                           'pod': 'lmp'}
+
+
+def test_fitter_inputs_go_to_the_process_ports():
+    """A fitter puts the training set, parameters, references and code where its process takes them."""
+    for kind, fitter in potential_fitters().items():
+        inputs = fitter.inputs('set', 'parameters', code='code' if fitter.runs_on else None)
+        process = fitter.process.process_class if is_process_function(fitter.process) else fitter.process
+        ports = process.spec().inputs
+        if fitter.namespace:
+            inputs, ports = inputs[fitter.namespace], ports[fitter.namespace]
+        assert set(inputs) <= set(ports), kind
+    assert potential_fitters()['gap'].inputs('set', reference_energies='e0') == {
+        'gap_fit': {'training_set': 'set', 'reference_energies': 'e0'}}
 
 
 def test_no_type_dispatch_on_potentials_outside_their_modules():

@@ -43,6 +43,16 @@ def test_lammps_failures(aiida_profile, case, name):
         assert 'Lost atoms: original 8 current 7' in message
 
 
+@pytest.mark.parametrize(('case', 'name', 'message'), [
+    ('angular_degree', 'ERROR_LAMMPS_RUN', 'three-body angular degree must be equal or less than 12'),
+    ('no_coefficients', 'ERROR_COEFFICIENTS_MISSING', 'Begin of Least-Squares Fitting'),
+])
+def test_pod_fit_failures(aiida_profile, case, name, message):
+    status, exit_message = _parse_canned('lps.pod_fit', case)
+    assert status == CalculationFactory('lps.pod_fit').exit_codes[name].status
+    assert message in exit_message
+
+
 def test_raw_gap_fit_output_finds_the_abort_line():
     text = (FIXTURES / 'lps.gap_fit' / 'virial_sigma' / 'gap_fit.out').read_text()
     assert parse_gap_fit_output(text) == {

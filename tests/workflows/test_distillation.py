@@ -140,6 +140,7 @@ def test_distillation_labels_gap_md_fits_a_pod_and_checks_it_in_md(builder, aiid
     distilled, dft_only = results['potential'], results['dft_only_potential']
     assert isinstance(distilled, PodPotentialData) and isinstance(dft_only, PodPotentialData)
     assert distilled.uuid != dft_only.uuid
+    assert {potential.creator.process_type for potential in (distilled, dft_only)} == {'aiida.calculations:lps.pod_fit'}
     table = results['rmse_table'].get_dict()
     validation = inputs.validation_set.to_atoms()
     for key, potential in (('distilled', distilled), ('dft_only', dft_only)):

@@ -112,7 +112,7 @@ def test_failed_labels_are_skipped_and_a_continued_run_relabels_nothing(aiida_pr
     md_run = next(child for child in third.called if child.process_type == 'aiida.workflows:lps.lammps_md_base')
     assert len(md_run.called) == 1  # exploration does not retry lost atoms with a shorter time step
     fit = md_run.inputs.lammps.potential.creator
-    assert fit.process_label == 'fit_pod_potential' and fit.inputs.training_set.uuid == training_set.uuid
+    assert fit.process_type == 'aiida.calculations:lps.pod_fit' and fit.inputs.training_set.uuid == training_set.uuid
     failures = third.outputs.rmse_table['generations'][-1]['exploration_failures']
     assert failures == {'md_li2s_600K': f'LammpsMdBaseWorkChain<{md_run.pk}> exit 310: {md_run.exit_message}'}
     assert 'exit status 410' in md_run.exit_message

@@ -3,8 +3,7 @@
 from aiida import orm
 from aiida.engine import calcfunction
 
-from aiida_lps.calculations.fitters import PotentialFitter
-from aiida_lps.calculations.functions.fit_linear_potential import fitted_potential
+from aiida_lps.calculations.fitters import PotentialFitter, fitted_potential
 from aiida_lps.data.nn_potential import MliapNnPotentialData
 from aiida_lps.data.training_set import TrainingSetData
 from aiida_lps.potentials.mliap_nn import fit_nn, merge_nn_hyperparameters
