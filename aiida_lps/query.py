@@ -19,9 +19,9 @@ results computed here and on results imported from an archive. Examples (see als
         print(source.label, source.calculation.pk, source.labelling.pk if source.labelling else None)
 
 What each helper relies on is stated in its docstring: link labels and attribute names of this package's
-processes (``GapFitCalculation``, ``evaluate_potential``, ``conductivity_at_temperature``, ``training_set_from_pw``,
-``training_set_from_pw_md``, ``concatenate_training_sets``), never their Python classes, so results of older
-versions are found as well.
+processes (the fits of ``lps.potential_fitters``, ``evaluate_potential``, ``conductivity_at_temperature``,
+``training_set_from_pw``, ``training_set_from_pw_md``, ``concatenate_training_sets``), never their Python classes, so
+results of older versions are found as well.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from aiida import orm
 from aiida.common.links import LinkType
 from ase.formula import Formula
 
-from aiida_lps.data.gap_potential import GapPotentialData
+from aiida_lps.calculations.fitters import potential_fitters
+from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
 
 __all__ = (
@@ -51,7 +52,7 @@ __all__ = (
 
 #: Link label under which a workflow takes or returns its held-out validation set (``lps.training.iterative``).
 VALIDATION_SET_LINK = 'validation_set'
-#: Output link label of the error metrics of a potential on a data set (``evaluate_potential``, ``lps.gap_fit``).
+#: Output link label of the error metrics of a potential on a data set (``evaluate_potential``, every fit).
 METRICS_LINK = 'metrics'
 #: Attribute that marks a Dict as a conductivity result at one temperature (``conductivity_at_temperature``).
 CONDUCTIVITY_KEY = 'conductivity_S_per_cm'
@@ -72,16 +73,22 @@ def newest_finished(process_class, link_label: str) -> orm.ProcessNode | None:
 
 
 # ---------------------------------------------------------------------------------------------------- potentials
+def potential_types() -> dict[str, type]:
+    """The node class of every potential kind with a fitter (``lps.potential_fitters``), by its node type."""
+    return {fitter.data_type.class_node_type: fitter.data_type for fitter in potential_fitters().values()}
+
+
 @dataclass(frozen=True)
 class PotentialErrors:
-    """The errors of one GAP potential.
+    """The errors of one potential.
 
-    :param pk: primary key of the ``GapPotentialData``.
+    :param pk: primary key of the ``PotentialData``.
     :param uuid: its UUID (stable across archives).
     :param species: chemical symbols the potential covers.
-    :param training: RMSEs on its own training set (``GapPotentialData.metrics``: ``energy_rmse_meV_per_atom``,
+    :param training: RMSEs on its own training set (``PotentialData.metrics``: ``energy_rmse_meV_per_atom``,
         ``force_rmse_eV_per_A``, ``force_rmse_by_element``, ...); empty for a potential stored without metrics.
     :param validation: validation-set UUID -> the same metrics on that held-out set; empty when never validated.
+    :param kind: the potential's kind (``GAP``, ``POD``, ...: its class's ``potential_kind``).
     """
 
     pk: int
@@ -89,6 +96,7 @@ class PotentialErrors:
     species: list[str]
     training: dict
     validation: dict
+    kind: str
 
 
 def validation_sets() -> list[TrainingSetData]:
@@ -107,25 +115,28 @@ def validation_sets() -> list[TrainingSetData]:
 
 
 def potential_errors(validation_set: TrainingSetData | None = None) -> list[PotentialErrors]:
-    """Every stored GAP with its training RMSEs and its RMSEs on held-out validation sets, oldest first.
+    """Every stored potential of a kind with a fitter (GAP, SNAP, POD, ...) with its training RMSEs and its RMSEs
+    on held-out validation sets, oldest first.
 
     Validation errors are the ``metrics`` output (meV/atom, eV/Angstrom) of any process that took the potential and
     a validation set as inputs (the training workflow runs ``evaluate_potential`` for this).
 
     :param validation_set: the held-out set to report; by default every set of :func:`validation_sets`.
-    :return: one :class:`PotentialErrors` per ``GapPotentialData``.
+    :return: one :class:`PotentialErrors` per potential.
     """
     held_out = [validation_set] if validation_set is not None else validation_sets()
     validation = {}
     for pk, set_uuid, metrics in _evaluations_on(held_out):
         validation.setdefault(pk, {})[set_uuid] = metrics
+    types = potential_types()
     query = orm.QueryBuilder()
-    query.append(GapPotentialData, project=['id', 'uuid', 'attributes.species', 'attributes.metrics'])
-    query.order_by({GapPotentialData: {'id': 'asc'}})
+    query.append(tuple(types.values()), tag='potential',
+                 project=['id', 'uuid', 'attributes.species', 'attributes.metrics', 'node_type'])
+    query.order_by({'potential': {'id': 'asc'}})
     return [
         PotentialErrors(pk=pk, uuid=uuid, species=species or [], training=metrics or {},
-                        validation=validation.get(pk, {}))
-        for pk, uuid, species, metrics in query.iterall()
+                        validation=validation.get(pk, {}), kind=types[node_type].potential_kind)
+        for pk, uuid, species, metrics, node_type in query.iterall()
     ]
 
 
@@ -134,7 +145,7 @@ def _evaluations_on(configuration_sets: list[TrainingSetData]) -> Iterator[tuple
     if not configuration_sets:
         return
     query = orm.QueryBuilder()
-    query.append(GapPotentialData, tag='potential', project='id')
+    query.append(tuple(potential_types().values()), tag='potential', project='id')
     query.append(orm.ProcessNode, with_incoming='potential', tag='evaluation')
     query.append(
         TrainingSetData, with_outgoing='evaluation', project='uuid',
@@ -298,13 +309,14 @@ class TrainingSetLineage:
         return [unique[pk] for pk in sorted(unique)]
 
 
-def fitted_training_set(potential: GapPotentialData) -> TrainingSetData:
-    """The ``training_set`` input of the fit (``lps.gap_fit``) that created ``potential``."""
+def fitted_training_set(potential: PotentialData) -> TrainingSetData:
+    """The ``training_set`` input of the fit (of ``lps.potential_fitters``, e.g. ``lps.gap_fit``) that created
+    ``potential``."""
     fit = potential.creator
     if fit is None or 'training_set' not in fit.inputs:
         raise ValueError(
-            f'GapPotentialData<{potential.pk}> was not created by a fit with a training_set input in this profile '
-            '(stored from a file?): import the archive that holds its GapFitCalculation'
+            f'{type(potential).__name__}<{potential.pk}> was not created by a fit with a training_set input in this '
+            'profile (stored from a file?): import the archive that holds its fit'
         )
     return fit.inputs.training_set
 

@@ -346,13 +346,14 @@ def ship_campaign(folder, name, description, max_gap_mb, into, profile):
 
     from aiida_lps.cli.potentials import SHIPPED_FOLDER, ship
     from aiida_lps.data.gap_potential import FILENAME
+    from aiida_lps.workflows.training import side_fitters
 
     load_profile(profile, allow_switch=True)
     finished = handed_over(read_state(folder))
     if not finished:
         raise click.ClickException('no handed-over piece to ship')
     node = orm.load_node(finished[-1]['uuid'])
-    roles = ('training_set', 'validation_set', 'reference_energies', 'pod_potential', 'snap_potential')
+    roles = ('training_set', 'validation_set', 'reference_energies', *(f'{kind}_potential' for kind in side_fitters()))
     nodes = {role: node.outputs[role] for role in roles if role in node.outputs}
     gap = node.outputs.potential
     size_mb = len(gap.base.repository.get_object_content(FILENAME, mode='rb')) / 1e6
