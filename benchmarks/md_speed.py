@@ -45,7 +45,7 @@ from ase.data import atomic_masses
 from aiida_lps.potentials.evaluate import metrics_against_labels
 from aiida_lps.potentials.gap import GAP_PRESETS, gap_fit_arguments, merge_hyperparameters, two_body_pairs
 from aiida_lps.potentials.lammps_input import md_input_script, quip_pair_commands
-from aiida_lps.potentials.pod import fit_pod
+from aiida_lps.potentials.pod import FITPOD_COEFFICIENTS, FITPOD_SCRIPT, fitpod_input_files, pod_from_fitpod
 from aiida_lps.potentials.snap import fit_snap
 from aiida_lps.setup.profile import code_specs, venv_bin
 from aiida_lps.structures.crystals import get_crystal
@@ -108,6 +108,16 @@ def fit_gap(frames, overrides: dict, folder: pathlib.Path) -> tuple[pathlib.Path
                    env={**os.environ, 'OMP_NUM_THREADS': '1'})
     xml = folder / 'gap.xml'
     return xml, parse_gap_xml_header(xml.read_text())['label']
+
+
+def fit_pod(frames, folder: pathlib.Path):
+    """Fit a POD with fitpod in the environment's lmp (what ``PodFitCalculation`` runs); return the model."""
+    for name, text in fitpod_input_files(frames).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    subprocess.run([str(venv_bin() / 'lmp'), '-in', FITPOD_SCRIPT, '-log', 'none', '-nocite'], cwd=folder, check=True,
+                   capture_output=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    return pod_from_fitpod((folder / FITPOD_COEFFICIENTS).read_text(), frames)
 
 
 def lammps_speed(cell, pair_commands: list[str], files: dict[str, bytes], steps: int, ranks: int,
@@ -185,7 +195,7 @@ def run_all(cell, frames, arguments, work: pathlib.Path, validation=None) -> tup
             print(f'  {name} (quippy): {rows[-1][3]["speed"]:.0f} atom-steps/s', flush=True)
     linear = {f'SNAP 2J={twojmax}': fit_snap(frames, {'twojmax': twojmax}) for twojmax in arguments.twojmax}
     if validation and arguments.pod:  # fitpod cannot represent the steep Morse reference: DFT labels only
-        linear['POD'] = fit_pod(frames)
+        linear['POD'] = fit_pod(frames, work / 'pod_fit')
     for name, model in linear.items():
         files, commands = model.lammps_pair()
         if validation:
