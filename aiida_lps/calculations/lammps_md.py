@@ -5,6 +5,10 @@ aiida-lammps's ``lammps.raw`` takes an opaque script; this CalcJob takes the str
 its own ``pair_style``/``pair_coeff`` lines and files) and the MD settings as typed inputs instead,
 so that provenance says which potential drove which trajectory, the species of the structure are checked against
 the potential before anything runs, and failures such as lost atoms have their own exit codes.
+
+With ``max_wallclock_seconds`` set, LAMMPS stops itself at ``TIMEOUT_FRACTION`` of it and writes ``restart_file``
+(exit 411, with the thermo and frames so far); a calculation given that file as ``restart_file`` and its step as
+``parameters['restart_step']`` continues the run (``aiida_lps.potentials.lammps_input``).
 """
 from __future__ import annotations
 
@@ -24,9 +28,12 @@ __all__ = ('LammpsMdCalculation',)
 
 def validate_inputs(inputs, _):
     """Check the MD parameters and that the potential covers every species of the structure."""
-    message = validate_md_parameters(inputs['parameters'].get_dict())
+    parameters = inputs['parameters'].get_dict()
+    message = validate_md_parameters(parameters)
     if message:
         return message
+    if bool(parameters.get('restart_step')) != ('restart_file' in inputs):
+        return 'give restart_file and parameters.restart_step (its step) together, or neither'
     potential = inputs['potential']
     missing = sorted(set(inputs['structure'].get_symbols_set()) - set(potential.species))
     if missing:
@@ -44,6 +51,13 @@ class LammpsMdCalculation(CalcJob):
     _DUMP_FILE = 'trajectory.dump'
     _INPUT_FILE = 'md.in'
     _OUTPUT_FILE = 'md.out'
+    _RESTART_FILE = 'md.restart'
+    _CONTINUED_FILE = 'continued.restart'
+
+    #: LAMMPS stops the run after this fraction of ``max_wallclock_seconds``, leaving time to write the restart file.
+    TIMEOUT_FRACTION = 0.95
+    #: Steps between two checks of the LAMMPS timeout.
+    TIMEOUT_CHECK_EVERY = 10
 
     @classmethod
     def define(cls, spec):
@@ -54,9 +68,12 @@ class LammpsMdCalculation(CalcJob):
         spec.input(
             'parameters', valid_type=orm.Dict,
             help='timestep_fs, initial_temperature_K, seed, thermo_every, dump_every (steps) and stages: a list of '
-            '{ensemble: nvt|nve, steps, temperature_K, final_temperature_K, damping_fs, dump}; see '
-            'aiida_lps.potentials.lammps_input.',
+            '{ensemble: nvt|nve, steps, temperature_K, final_temperature_K, damping_fs, dump}, and restart_step (the '
+            'step of restart_file); see aiida_lps.potentials.lammps_input.',
         )
+        spec.input('restart_file', valid_type=orm.SinglefileData, required=False,
+                   help='LAMMPS binary restart file of a run stopped by its timeout (the restart_file output): the '
+                   'run continues from it at parameters.restart_step.')
         spec.inputs.validator = validate_inputs
         options = spec.inputs['metadata']['options']
         options['resources'].default = {'num_machines': 1, 'num_mpiprocs_per_machine': 1}
@@ -65,11 +82,14 @@ class LammpsMdCalculation(CalcJob):
         options['input_filename'].default = cls._INPUT_FILE
         options['output_filename'].default = cls._OUTPUT_FILE
 
-        spec.output('thermo', valid_type=orm.ArrayData, help='Thermo columns (ps, K, eV, bar, Angstrom^3).')
-        spec.output(
-            'trajectory', valid_type=orm.TrajectoryData, help='Dumped frames, unwrapped, Angstrom; times in ps.'
-        )
-        spec.output('msd', valid_type=orm.ArrayData, help='Per-species MSD (n_frames, 3) in Angstrom^2 and lag_ps.')
+        spec.output('thermo', valid_type=orm.ArrayData,
+                    help='Thermo columns (ps, K, eV, bar, Angstrom^3) and stage (index in parameters.stages).')
+        spec.output('trajectory', valid_type=orm.TrajectoryData, required=False,
+                    help='Dumped frames, unwrapped, Angstrom; times in ps (none if a continued run dumps none).')
+        spec.output('msd', valid_type=orm.ArrayData, required=False,
+                    help='Per-species MSD (n_frames, 3) in Angstrom^2 and lag_ps, of a run that finished.')
+        spec.output('restart_file', valid_type=orm.SinglefileData, required=False,
+                    help='LAMMPS binary restart file at the step the timeout stopped the run (exit 411).')
 
         failed = {'invalidates_cache': True}  # 3xx: no usable output, never reuse it from the cache
         spec.exit_code(310, 'ERROR_OUTPUT_FILE_MISSING', message='LAMMPS wrote no output log.', **failed)
@@ -85,6 +105,11 @@ class LammpsMdCalculation(CalcJob):
             410, 'ERROR_LOST_ATOMS',
             message='atoms were lost ({message}): the potential let atoms fly apart, or the timestep is too large.',
         )
+        spec.exit_code(
+            411, 'ERROR_STOPPED_BEFORE_WALLTIME',
+            message='LAMMPS stopped at step {step} of {total} to end before the wall time; thermo, trajectory (if '
+            'dumped) and restart_file hold the run so far.',
+        )
 
     def prepare_for_submission(self, folder):
         potential = self.inputs.potential
@@ -98,9 +123,12 @@ class LammpsMdCalculation(CalcJob):
         for name, content in potential_files.items():
             with folder.open(name, 'wb') as handle:
                 handle.write(content)
+        walltime_s = self.metadata.options.get('max_wallclock_seconds')
         script = md_input_script(
             self.inputs.parameters.get_dict(), self._DATA_FILE, pair_commands,
-            [float(atomic_masses[z]) for z in numbers], self._DUMP_FILE,
+            [float(atomic_masses[z]) for z in numbers], self._DUMP_FILE, restart_file=self._RESTART_FILE,
+            continued_file=self._CONTINUED_FILE, timeout_s=self.TIMEOUT_FRACTION * walltime_s if walltime_s else None,
+            timeout_check_every=self.TIMEOUT_CHECK_EVERY,
         )
         folder.create_file_from_filelike(io.StringIO(script), self.metadata.options.input_filename, mode='w')
 
@@ -113,5 +141,8 @@ class LammpsMdCalculation(CalcJob):
         calcinfo = CalcInfo()
         calcinfo.codes_info = [codeinfo]
         calcinfo.provenance_exclude_list = list(potential_files)  # already in the potential node
-        calcinfo.retrieve_list = [self.metadata.options.output_filename, self._DUMP_FILE]
+        calcinfo.retrieve_list = [self.metadata.options.output_filename, self._DUMP_FILE, self._RESTART_FILE]
+        if 'restart_file' in self.inputs:
+            restart = self.inputs.restart_file
+            calcinfo.local_copy_list = [(restart.uuid, restart.filename, self._CONTINUED_FILE)]
         return calcinfo

@@ -96,3 +96,9 @@ def test_bad_md_parameters_are_refused(aiida_profile, lps_code, tiny_gap_xml):
     builder.parameters = orm.Dict({'stages': [{'ensemble': 'nve', 'steps': 5, 'end_at_mean_energy': True}]})
     with pytest.raises(ValueError, match='end_at_mean_energy needs an nvt stage'):
         run_get_node(builder)
+    builder.parameters = orm.Dict({'stages': [{'ensemble': 'nve', 'steps': 5, 'dump': False}]})
+    with pytest.raises(ValueError, match='no stage dumps frames'):
+        run_get_node(builder)
+    builder.parameters = orm.Dict({**NVT_NVE, 'restart_step': 30})
+    with pytest.raises(ValueError, match='give restart_file and parameters.restart_step'):
+        run_get_node(builder)

@@ -5,7 +5,9 @@ import re
 
 import numpy as np
 
-__all__ = ('parse_thermo', 'find_error', 'read_dump')
+from aiida_lps.potentials.lammps_input import RESTART_MARK
+
+__all__ = ('parse_thermo', 'find_error', 'find_restart_step', 'read_dump')
 
 
 def parse_thermo(log: str) -> dict[str, np.ndarray]:
@@ -36,6 +38,12 @@ def find_error(text: str) -> str | None:
     """The first ``ERROR`` line of LAMMPS output, without the source location, or None."""
     match = re.search(r'^ERROR(?: on proc \d+)?:\s*(.+?)(?:\s+\(src/.*\))?$', text, flags=re.MULTILINE)
     return match.group(1).strip() if match else None
+
+
+def find_restart_step(log: str) -> int | None:
+    """The step at which a run stopped at its timeout wrote its restart file (``RESTART_MARK``), or None."""
+    match = re.search(rf'^{RESTART_MARK} (\d+)$', log, flags=re.MULTILINE)
+    return int(match.group(1)) if match else None
 
 
 def read_dump(text: str) -> dict[str, np.ndarray]:
