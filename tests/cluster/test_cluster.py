@@ -154,22 +154,28 @@ def test_a_job_cancelled_in_slurm_ends_its_calcjob_with_a_named_exit_code(slurm_
     assert node.exit_status == LammpsMdCalculation.exit_codes.ERROR_INCOMPLETE_RUN.status, node.exit_message
 
 
-def test_a_run_killed_at_its_slurm_time_limit_ends_its_work_chain_naming_the_wall_time(slurm_code, tiny_gap_xml,
-                                                                                       md_structure):
-    """SLURM kills the job at its 1-minute limit (``max_wallclock_seconds`` 60, ``#SBATCH --time``): the
-    LammpsMdBaseWorkChain cannot continue an MD run and ends with 311, naming the wall time to raise."""
+def test_a_run_at_its_slurm_time_limit_stops_itself_and_is_continued(slurm_code, tiny_gap_xml, md_structure,
+                                                                     monkeypatch):
+    """With a 1-minute limit (``max_wallclock_seconds`` 60, ``#SBATCH --time``) LAMMPS stops itself at 57 s and
+    writes its restart file before SLURM kills it; the LammpsMdBaseWorkChain continues from that file, and with one
+    continuation allowed it ends with 313 when the second job stops too."""
+    from aiida_lps.calculations.lammps_md import LammpsMdCalculation
     from aiida_lps.data.gap_potential import GapPotentialData
     from aiida_lps.workflows.lammps_md_base import LammpsMdBaseWorkChain
 
+    monkeypatch.setitem(LammpsMdBaseWorkChain.defaults, 'max_walltime_restarts', 1)
     calculation = md_builder(slurm_code('lmp'), GapPotentialData(tiny_gap_xml).store(), md_structure, 10**7)
     builder = LammpsMdBaseWorkChain.get_builder()
     builder.lammps = {**calculation._inputs(prune=True), 'metadata': {'options': {**ONE_RANK,
                                                                                    'max_wallclock_seconds': 60}}}
     node = run_until_terminated(builder)
-    assert node.exit_status == LammpsMdBaseWorkChain.exit_codes.ERROR_OUT_OF_WALLTIME.status
-    assert 'its wall time (60 s) ended it, raise lammps.metadata.options.max_wallclock_seconds' in node.exit_message
-    (child,) = _calcjobs(node)
-    assert 'DUE TO TIME LIMIT' in child.outputs.retrieved.get_object_content('_scheduler-stderr.txt')
+    assert node.exit_status == LammpsMdBaseWorkChain.exit_codes.ERROR_WALLTIME_RESTARTS_EXHAUSTED.status
+    assert 'reached its wall time (60 s)' in node.exit_message and 'after 1 continuations' in node.exit_message
+    first, second = sorted(_calcjobs(node), key=lambda child: child.ctime)
+    stopped = LammpsMdCalculation.exit_codes.ERROR_STOPPED_BEFORE_WALLTIME.status
+    assert first.exit_status == second.exit_status == stopped
+    assert second.inputs.restart_file.uuid == first.outputs.restart_file.uuid
+    assert second.inputs.parameters['restart_step'] == first.outputs.restart_file.base.attributes.get('step') > 0
 
 
 def test_a_pw_job_cancelled_in_slurm_is_run_again_and_the_labelling_finishes(slurm_code, slurm_cluster,
