@@ -102,7 +102,7 @@ def tiny_gap_xml(tmp_path_factory):
         atoms.calc = None
     ase.io.write(folder / 'train.xyz', frames, format='extxyz')
     arguments = gap_fit_arguments(merge_hyperparameters(GAP_PRESETS['fast']), [3, 15, 16], 'train.xyz', 'gap.xml')
-    arguments.append('rnd_seed=1')  # the same GAP every session: without a seed gap_fit's sparse points follow the clock
+    arguments.append('rnd_seed=1')  # the same GAP every session: unseeded, gap_fit's sparse points follow the clock
     subprocess.run([gap_fit, *arguments], cwd=folder, check=True, capture_output=True)
     return folder / 'gap.xml'
 
