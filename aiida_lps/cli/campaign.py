@@ -369,19 +369,25 @@ def ship_campaign(folder, name, description, max_gap_mb, into, profile):
 
 
 def generation_table(rows: list) -> list[str]:
-    """Markdown lines: per generation of an ``rmse_table``, its stage, labels and validation RMSEs."""
-    lines = ['| generation | stage | labelled | training set | validation force RMSE (eV/A): all, by element '
-             '| validation energy RMSE (meV/atom) |', '|---|---|---|---|---|---|']
+    """Markdown lines: per generation of an ``rmse_table``, its stage, labels and force RMSEs (eV/A) on the
+    generation's new labels before they were fitted (the previous GAP on held-out snapshots of its own exploration)
+    and on the validation set, by element and by motif, and the validation energy RMSE (meV/atom)."""
+    def forces(metrics: dict) -> str:
+        if not metrics.get('force_rmse_eV_per_A'):
+            return '-'
+        groups = {**metrics.get('force_rmse_by_element', {}), **metrics.get('force_rmse_by_motif', {})}
+        return f'{metrics["force_rmse_eV_per_A"]:.3f} (' + ', '.join(
+            f'{group} {value:.2f}' for group, value in sorted(groups.items())) + ')'
+
+    lines = ['| generation | stage | labelled | training set | new labels, previous GAP: force RMSE | validation: '
+             'force RMSE | validation energy RMSE (meV/atom) |', '|---|---|---|---|---|---|---|']
     for row in rows:
-        validation = row.get('rmse', {}).get('validation', {})
-        by_element = ', '.join(f'{element} {value:.3f}'
-                               for element, value in sorted(validation.get('force_rmse_by_element', {}).items()))
-        force = validation.get('force_rmse_eV_per_A')
-        energy = validation.get('energy_rmse_meV_per_atom')
+        rmse = row.get('rmse', {})
+        energy = rmse.get('validation', {}).get('energy_rmse_meV_per_atom')
         labelled = row.get('n_labelled', sum(counts['n_labelled'] for key, counts in row.items()
                                              if key.endswith('_structures') and isinstance(counts, dict)))
         lines.append(f'| {row["generation"]} | {row["stage"]} | {labelled} | {row.get("n_training", "-")} | '
-                     f'{"-" if force is None else f"{force:.3f}"} ({by_element or "-"}) | '
+                     f'{forces(rmse.get("new_labels_old_potential", {}))} | {forces(rmse.get("validation", {}))} | '
                      f'{"-" if energy is None else f"{energy:.1f}"} |')
     return lines
 

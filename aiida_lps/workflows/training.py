@@ -46,7 +46,7 @@ __all__ = ('IterativeTrainingWorkChain',)
 #: RMSE keys copied from the full metrics into the table (meV/atom, eV/Angstrom).
 TABLE_METRICS = (
     'energy_rmse_meV_per_atom', 'energy_rmse_offset_removed_meV_per_atom', 'force_rmse_eV_per_A',
-    'force_rmse_by_element', 'n_structures',
+    'force_rmse_by_element', 'force_rmse_by_motif', 'n_structures',
 )
 #: The kind of the training's main potential (``lps.potential_fitters``): the GAP, fitted with the ``gap_fit``
 #: inputs; every other kind is fitted alongside it with ``<kind>_parameters``.
@@ -423,8 +423,20 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         return run_calcfunction(concatenate_training_sets, link_label, set_0=first, set_1=labelled).outputs.result
 
     def needs_initial_fit(self):
-        """A first fit: of the GAP unless a continued run was given one, and of every kind with parameters."""
-        return self.ctx.potential is None or bool(self._side_kinds())
+        """A first fit: of the GAP unless a continued run was given one fitted to its training set, and of every
+        kind with parameters."""
+        return self._needs_gap_fit() or bool(self._side_kinds())
+
+    def _needs_gap_fit(self) -> bool:
+        """No GAP yet, or a continued GAP fitted to another training set than this run's (a campaign piece that
+        appends the labels of a salvaged one): it is refitted before the stages resume. A GAP without a
+        ``GapFitCalculation`` behind it (imported from an xml) is taken as it is."""
+        if self.ctx.potential is None:
+            return True
+        fit = self.ctx.potential.creator
+        if fit is None or 'training_set' not in fit.inputs:
+            return False
+        return fit.inputs['training_set'].uuid != self.ctx.training_set.uuid
 
     def _side_kinds(self) -> list[str]:
         """The kinds fitted alongside the GAP: those with ``<kind>_parameters``."""
@@ -434,9 +446,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
     def fit(self):
         """Fit every kind to the current training set at once, each with its ``lps.potential_fitters`` fitter: the
         GAP (``GapFitBaseWorkChain``: fewer sparse points if out of memory), except at the start of a run continued
-        from a GAP, and each kind with ``<kind>_parameters``."""
+        from a GAP fitted to its training set, and each kind with ``<kind>_parameters``."""
         generation, futures = self.ctx.generation, {}
-        if self.ctx.potential is None or self.ctx.new_labels is not None:
+        if self.ctx.new_labels is not None or self._needs_gap_fit():
             futures['fit'] = self._launch_fit(MAIN_KIND, f'gap_fit_gen_{generation}',
                                               **self.exposed_inputs(GapFitCalculation, namespace='gap_fit'))
         for kind in self._side_kinds():
@@ -507,7 +519,9 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             train = self.ctx.potential.metrics
             self.report(f'continuing from {type(self.ctx.potential).__name__}<{self.ctx.potential.pk}> and '
                         f'{self.ctx.training_set.num_structures} labelled configurations: nothing is relabelled')
-        row = {'generation': generation, 'stage': 'start', 'n_training': self.ctx.training_set.num_structures,
+        continued = 'previous_rmse_table' in self.inputs
+        row = {'generation': generation, 'stage': 'refit' if continued else 'start',
+               'n_training': self.ctx.training_set.num_structures,
                'continued': 'fit' not in self.ctx, 'rmse': {'train': _table_metrics(train)}}
         for name, counts in self.ctx.start_counts.items():
             row[name] = counts
@@ -523,7 +537,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                     f'{_format_rmse(row["rmse"]["train"])}; validation {_format_rmse(row["rmse"].get("validation"))}')
         if 'fit' in self.ctx:
             self._output_generation(row)
-        if 'previous_rmse_table' not in self.inputs:
+        if not continued or 'fit' in self.ctx:  # a continued run's start is its predecessor's last row
             self.ctx.table.append(row)
         return None
 

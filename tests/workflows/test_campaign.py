@@ -73,6 +73,9 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
     assert summary.exit_code == 0, summary.output
     assert f'| 2 | {piece.uuid[:8]} | 0 | more |' in summary.output  # the pieces ...
     assert '| 0 | start | 2 |' in summary.output and '| 2 | more | 1 |' in summary.output  # ... and the generations
+    generation_2 = next(line for line in summary.output.splitlines() if line.startswith('| 2 | more | 1 |'))
+    # its new label before the fit (previous GAP) and the validation set, by element and by motif
+    assert generation_2.count('S in S^2- ') == 2, generation_2
 
     with aiida_config_factory(tmp_path / 'fresh') as config, aiida_profile_factory(config):
         import_pieces(folder, read_state(folder))
@@ -108,6 +111,27 @@ def test_salvaged_labels_seed_a_new_run_that_labels_only_the_rest(training_run):
     assert node.is_finished_ok, node.exit_message
     assert [tags['label'] for tags in results['validation_set'].get_tags()] == ['li2s_v', 'li2s_w']
     assert results['rmse_table']['paused'] == {'stage': 'more', 'after_generation': 1}
+
+
+@pytest.mark.requires_codes
+def test_a_continuation_given_labels_its_gap_was_not_fitted_to_refits_it_first(training_run):
+    """A piece that appends a salvaged piece's labels (here: the run's own generation-1 labels once more) refits the
+    GAP to them before it explores, and says so in its table."""
+    from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
+
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run, stages=[MORE_PERTURBATIONS])
+    salvaged = salvage_labels(training_run)['sets']['label_gen_1']
+    builder.training_set = concatenate_training_sets(set_0=builder.training_set, set_1=salvaged)
+    builder.max_generations_per_run = orm.Int(0)
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    fit = node.base.links.get_outgoing(link_label_filter='gap_fit_gen_1').one().node
+    assert fit.process_label == 'GapFitBaseWorkChain' and fit.is_finished_ok
+    assert results['potential'].uuid != training_run.outputs.potential.uuid
+    assert results['potential'].creator.inputs.training_set.uuid == builder.training_set.uuid
+    rows = results['rmse_table']['generations']
+    assert rows[:-1] == training_run.outputs.rmse_table['generations']
+    assert rows[-1]['stage'] == 'refit' and rows[-1]['n_training'] == builder.training_set.num_structures
 
 
 @pytest.mark.requires_codes
