@@ -20,17 +20,23 @@ def compute_error_metrics(reference: TrainingSetData, predicted: TrainingSetData
         reference.get_array('numbers'), predicted.get_array('numbers')
     ):
         raise ValueError('reference and predicted sets must hold the same configurations in the same order')
+    return errors_and_parity(reference, predicted.get_energies(), predicted.get_array('forces'))
+
+
+def errors_and_parity(reference: TrainingSetData, energies: np.ndarray, forces: np.ndarray) -> dict:
+    """``metrics`` (Dict: energy RMSEs, meV/atom; force RMSEs, eV/Angstrom, overall, per element and per motif) and
+    ``parity`` (ArrayData) of predicted ``energies`` (eV, per configuration) and ``forces`` (eV/Angstrom, per atom of
+    all configurations) against the labels of ``reference``."""
     n_atoms = reference.get_array('n_atoms')
+    numbers = reference.get_array('numbers')
+    reference_forces = reference.get_array('forces')
     motifs = np.concatenate([atom_motif_labels(atoms) for atoms in reference.to_atoms()])
-    symbols = np.array([chemical_symbols[z] for z in reference.get_array('numbers')])
-    metrics = error_metrics(
-        predicted.get_energies(), reference.get_energies(), n_atoms,
-        predicted.get_array('forces'), reference.get_array('forces'), symbols, motifs,
-    )
+    metrics = error_metrics(energies, reference.get_energies(), n_atoms, forces, reference_forces,
+                            np.array([chemical_symbols[z] for z in numbers]), motifs)
     parity = orm.ArrayData()
     parity.set_array('energy_reference', reference.get_energies() / n_atoms)
-    parity.set_array('energy_predicted', predicted.get_energies() / n_atoms)
-    parity.set_array('force_reference', reference.get_array('forces').ravel())
-    parity.set_array('force_predicted', predicted.get_array('forces').ravel())
-    parity.set_array('force_element', np.repeat(reference.get_array('numbers'), 3))
+    parity.set_array('energy_predicted', np.asarray(energies) / n_atoms)
+    parity.set_array('force_reference', reference_forces.ravel())
+    parity.set_array('force_predicted', np.asarray(forces).ravel())
+    parity.set_array('force_element', np.repeat(numbers, 3))
     return {'metrics': orm.Dict(metrics), 'parity': parity}
