@@ -13,6 +13,9 @@ Methods (thesis seed 000, section 5.2; SPEC section 3):
   subsets, which needs one extra gap_fit per member and generation;
 - ``all``: every candidate (e.g. a P-P distance scan, where each grid point matters).
 
+``random`` and ``uncertainty`` can take at most ``max_per_group`` candidates of one group (e.g. the snapshots of one
+MD run), so that a generation does not label consecutive, correlated frames of the one run its GAP knows least.
+
 Candidates identical to a configuration already in the reference (training) set are never selected, so a
 continued training run does not label a structure twice.
 """
@@ -37,6 +40,7 @@ __all__ = (
     'known_configuration_mask',
     'gap_uncertainty',
     'select_configurations',
+    'snapshot_run',
 )
 
 SELECTION_METHODS = ('all', 'random', 'fps', 'uncertainty')
@@ -112,6 +116,8 @@ def select_configurations(
     rng: np.random.Generator | None = None,
     soap_parameters: SoapParameters = GAP_SOAP_PARAMETERS,
     calculator=None,
+    groups: Sequence | None = None,
+    max_per_group: int | None = None,
 ) -> Selection:
     """Pick up to ``count`` candidates not yet in ``reference`` with ``method`` (see the module docstring).
 
@@ -123,12 +129,20 @@ def select_configurations(
     :param rng: random generator, required by ``random``.
     :param soap_parameters: SOAP settings of ``fps`` (species are taken from the configurations).
     :param calculator: quippy GAP with ``local_gap_variance``, required by ``uncertainty`` (see ``gap_uncertainty``).
-    :raises ValueError: for an unknown method, a count below 1, or a missing ``rng``/``calculator``.
+    :param groups: a key per candidate (e.g. its MD run), shape (n_candidates,); needed by ``max_per_group``.
+    :param max_per_group: most candidates taken from one group (``random`` and ``uncertainty``); None: no limit.
+    :raises ValueError: for an unknown method, a count below 1, a missing ``rng``/``calculator``, or a
+        ``max_per_group`` below 1, without ``groups`` or with another method.
     """
     if method not in SELECTION_METHODS:
         raise ValueError(f'unknown selection method {method!r}; choose one of {SELECTION_METHODS}')
     if method != 'all' and (count is None or count < 1):
         raise ValueError(f'count must be at least 1, got {count}')
+    if max_per_group is not None:
+        if method not in ('random', 'uncertainty'):
+            raise ValueError(f'max_per_group applies to the methods random and uncertainty, not {method!r}')
+        if max_per_group < 1 or groups is None or len(groups) != len(candidates):
+            raise ValueError('max_per_group needs a positive limit and one group per candidate')
     duplicates = known_configuration_mask(candidates, reference)
     eligible = np.flatnonzero(~duplicates)
     n_select = eligible.size if method == 'all' else min(count, eligible.size)
@@ -140,7 +154,10 @@ def select_configurations(
     elif method == 'random':
         if rng is None:
             raise ValueError('random selection needs rng (a numpy.random.Generator)')
-        chosen = rng.choice(eligible, size=n_select, replace=False)
+        if max_per_group is None:
+            chosen = rng.choice(eligible, size=n_select, replace=False)
+        else:
+            chosen = eligible[_capped(rng.permutation(eligible.size), eligible, groups, max_per_group, n_select)]
     elif method == 'fps':
         frames = [candidates[index] for index in eligible]
         parameters = _species_parameters([*frames, *reference], soap_parameters)
@@ -156,6 +173,31 @@ def select_configurations(
         if calculator is None:
             raise ValueError('uncertainty selection needs a quippy GAP calculator with local_gap_variance')
         deviations = gap_uncertainty([candidates[index] for index in eligible], calculator)
-        order = np.argsort(-deviations, kind='stable')[:n_select]
+        order = np.argsort(-deviations, kind='stable')
+        order = _capped(order, eligible, groups, max_per_group, n_select)
         chosen, scores = eligible[order], deviations[order]
-    return Selection(indices=np.asarray(chosen, dtype=int), duplicates=np.flatnonzero(duplicates), scores=scores)
+    return Selection(indices=np.asarray(chosen, dtype=int), duplicates=np.flatnonzero(duplicates),
+                     scores=scores[:len(chosen)])
+
+
+def snapshot_run(label: str) -> str:
+    """The MD run of a snapshot label (``md_beta_Li3PS4_600K_snapshot_3`` -> ``md_beta_Li3PS4_600K``); a label of no
+    snapshot is its own run."""
+    return label.rsplit('_snapshot_', 1)[0]
+
+
+def _capped(order: np.ndarray, eligible: np.ndarray, groups: Sequence | None, max_per_group: int | None,
+            n_select: int) -> np.ndarray:
+    """The first ``n_select`` entries of ``order`` (positions in ``eligible``), skipping those whose group already
+    has ``max_per_group``; fewer when the groups run out."""
+    if max_per_group is None:
+        return order[:n_select]
+    taken, kept = {}, []
+    for position in order:
+        group = groups[eligible[position]]
+        if taken.get(group, 0) < max_per_group:
+            taken[group] = taken.get(group, 0) + 1
+            kept.append(position)
+            if len(kept) == n_select:
+                break
+    return np.asarray(kept, dtype=int)

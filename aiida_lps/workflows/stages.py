@@ -24,8 +24,8 @@ STAGE_DEFAULTS = {
 #: Keys of a selector with their defaults (``count`` is required except by the method ``all``). Candidates with
 #: two atoms closer than ``min_distance_A`` (Angstrom; the shortest bond of Li2S-P2S5 is P-S at about 2.0) come
 #: from collapsing MD: their DFT forces (hundreds of eV/Angstrom below 0.6) would wreck the fit, so they are never
-#: selected.
-SELECTOR_DEFAULTS = {'method': 'random', 'count': None, 'soap': {}, 'min_distance_A': 1.6}
+#: selected. ``max_per_run`` (random and uncertainty) takes at most that many snapshots of one MD run; None: no limit.
+SELECTOR_DEFAULTS = {'method': 'random', 'count': None, 'soap': {}, 'min_distance_A': 1.6, 'max_per_run': None}
 
 
 def stage_verdict(history: list, tolerance_eV_per_A: float, patience: int, max_generations: int) -> str | None:
@@ -119,6 +119,11 @@ def stage_message(index: int, stage: dict, labels: set) -> str | None:
         return f'stage {merged["name"]}: selector min_distance_A must be a positive distance (Angstrom)'
     if selector['method'] != 'all' and (not isinstance(selector['count'], int) or selector['count'] < 1):
         return f'stage {merged["name"]}: selector count must be a positive integer'
+    if selector['max_per_run'] is not None and (
+            selector['method'] not in ('random', 'uncertainty')
+            or not isinstance(selector['max_per_run'], int) or selector['max_per_run'] < 1):
+        return (f'stage {merged["name"]}: selector max_per_run must be a positive integer, with the method random or '
+                'uncertainty')
     if merged['max_generations'] < 1 or merged['patience'] < 1:
         return f'stage {merged["name"]}: max_generations and patience must be at least 1'
     return None

@@ -623,6 +623,8 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
                             f'{len(too_close)} with atoms too close)')
             return
         parameters = {key: selector[key] for key in ('method', 'count', 'soap')}
+        if selector['max_per_run'] is not None:
+            parameters['max_per_run'] = selector['max_per_run']
         parameters['seed'] = derived_seed(self.inputs.seed.value, self.ctx.generation, 1000)
         node = run_calcfunction(
             select_candidates, f'select_gen_{self.ctx.generation}', training_set=self.ctx.training_set,

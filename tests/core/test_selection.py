@@ -3,7 +3,12 @@ import numpy as np
 import pytest
 from ase.build import bulk
 
-from aiida_lps.sampling.selection import gap_uncertainty, known_configuration_mask, select_configurations
+from aiida_lps.sampling.selection import (
+    gap_uncertainty,
+    known_configuration_mask,
+    select_configurations,
+    snapshot_run,
+)
 
 #: small SOAP settings: the 3-atom Li2S cell needs nothing finer to tell the candidates apart
 SOAP = {'r_cut': 4.0, 'n_max': 4, 'l_max': 3, 'sigma': 0.5}
@@ -67,6 +72,24 @@ def test_gap_variance_is_largest_far_from_the_training_data(tiny_gap_xml, morse_
     selection = select_configurations(candidates, training[3:], 'uncertainty', 2, calculator=calculator)
     assert selection.indices[0] == 1
     np.testing.assert_allclose(selection.scores, deviations[selection.indices])
+    # one pick of a run: the far frame, then the other run's frame, however uncertain the far frame's run-mate
+    capped = select_configurations(candidates, training[3:], 'uncertainty', 2, calculator=calculator,
+                                   groups=['md_600K', 'md_600K', 'md_900K'], max_per_group=1)
+    assert capped.indices.tolist() == [1, 2]
+    np.testing.assert_allclose(capped.scores, deviations[capped.indices])
+
+
+def test_at_most_max_per_group_candidates_come_from_one_md_run():
+    candidates = [_li2s(0.1, seed=seed) for seed in range(6)]
+    labels = [f'md_li2s_{temperature}K_snapshot_{index}' for temperature in (600, 900) for index in range(2)]
+    labels += ['rattled_0', 'rattled_1']
+    runs = [snapshot_run(label) for label in labels]
+    assert runs[:4] == ['md_li2s_600K'] * 2 + ['md_li2s_900K'] * 2 and runs[4:] == ['rattled_0', 'rattled_1']
+    selection = select_configurations(candidates, [], 'random', 6, rng=np.random.default_rng(3), groups=runs,
+                                      max_per_group=1)
+    picked = [runs[index] for index in selection.indices]
+    assert sorted(picked) == ['md_li2s_600K', 'md_li2s_900K', 'rattled_0', 'rattled_1']  # 4 runs: 4 of 6 asked
+    assert np.isnan(selection.scores).all() and len(selection.scores) == 4
 
 
 def test_bad_requests_are_refused():
@@ -79,3 +102,7 @@ def test_bad_requests_are_refused():
         select_configurations(candidates, [], 'random', 1)
     with pytest.raises(ValueError, match='uncertainty selection needs a quippy GAP'):
         select_configurations(candidates, [], 'uncertainty', 1)
+    with pytest.raises(ValueError, match='max_per_group applies to the methods random and uncertainty'):
+        select_configurations(candidates, [], 'fps', 1, groups=['md_600K'], max_per_group=1)
+    with pytest.raises(ValueError, match='one group per candidate'):
+        select_configurations(candidates, [], 'random', 1, rng=np.random.default_rng(0), max_per_group=1)

@@ -177,6 +177,9 @@ def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, ps
         run_get_node(builder({**PERTURB_STAGE, 'explorers': [{'type': 'pp_scan', 'distances_A': [2.0]}]}))
     with pytest.raises(ValueError, match=r"structures \['beta'\] are not among the inputs"):
         run_get_node(builder({**PERTURB_STAGE, 'structures': ['beta']}))
+    fps_capped = {**PERTURB_STAGE, 'selector': {'method': 'fps', 'count': 2, 'max_per_run': 1}}
+    with pytest.raises(ValueError, match=r'selector max_per_run must be a positive integer, with the method random'):
+        run_get_node(builder(fps_capped))
 
 
 def test_training_plot_draws_each_series_and_the_per_element_parity(tmp_path):

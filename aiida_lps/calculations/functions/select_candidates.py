@@ -6,7 +6,7 @@ from aiida.engine import calcfunction
 from aiida_lps.analysis.soap import SoapParameters
 from aiida_lps.data.potentials import PotentialData
 from aiida_lps.data.training_set import TrainingSetData
-from aiida_lps.sampling.selection import select_configurations
+from aiida_lps.sampling.selection import select_configurations, snapshot_run
 
 
 @calcfunction
@@ -16,7 +16,8 @@ def select_candidates(
     """Select among ``candidates`` (label -> StructureData) with ``aiida_lps.sampling.selection``.
 
     :param parameters: ``method`` (all, random, fps, uncertainty), ``count``, ``seed`` and, for fps, optional
-        ``soap`` settings (``r_cut``, ``sigma`` in Angstrom, ``n_max``, ``l_max``).
+        ``soap`` settings (``r_cut``, ``sigma`` in Angstrom, ``n_max``, ``l_max``), and optional ``max_per_run``:
+        the most snapshots taken from one MD run (labels ``..._snapshot_<n>``; random and uncertainty).
     :param potential: the current potential, needed by the ``uncertainty`` method: one that
         ``predicts_variance`` (a GAP).
     :return: ``selection`` (Dict: method, candidates, selected labels in order, duplicates, scores) and
@@ -33,6 +34,8 @@ def select_candidates(
         rng=np.random.default_rng(settings['seed']),
         soap_parameters=SoapParameters(**settings.get('soap', {})),
         calculator=calculator,
+        groups=[snapshot_run(label) for label in labels],
+        max_per_group=settings.get('max_per_run'),
     )
     selected = [labels[index] for index in selection.indices]
     summary = {
