@@ -170,9 +170,12 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
             raise click.ClickException(f'piece {finished[-1]["index"]} ended without a potential (exit '
                                        f'{node.exit_status}: {node.exit_message}): fix the cause, then remove it '
                                        'from campaign.json')
-        # the stages of the campaign's protocol as installed now: a piece resumes in them by stage name
-        stages = IterativeTrainingWorkChain.get_protocol_inputs(state['protocol'])['stages']
-        builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=stages)
+        # the stages and GAP settings of the campaign's protocol as installed now: a piece resumes in the stages by
+        # name and refits the GAP first if its settings changed
+        protocol_inputs = IterativeTrainingWorkChain.get_protocol_inputs(state['protocol'])
+        builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=protocol_inputs['stages'])
+        builder.gap_fit.pop('force_sigma', None)
+        builder.gap_fit.update(IterativeTrainingWorkChain.gap_fit_settings(protocol_inputs))
         salvaged = salvaged_since(state, finished[-1]['index'])
         if salvaged:
             builder.training_set = concatenate_training_sets(

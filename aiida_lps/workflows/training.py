@@ -284,11 +284,7 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
         builder = cls.get_builder()
         builder.labelling = {key: value for key, value in labelling._inputs(prune=True).items() if key != 'structures'}
         builder.gap_fit.code = gap_fit_code
-        builder.gap_fit.parameters = orm.Dict(
-            recursive_merge(GAP_PRESETS[inputs['gap_preset']], inputs['gap_parameters'])
-        )
-        if inputs['force_sigma']:
-            builder.gap_fit.force_sigma = orm.Dict(inputs['force_sigma'])
+        builder.gap_fit.update(cls.gap_fit_settings(inputs))
         for kind in side_fitters():
             if inputs.get(f'{kind}_parameters') is not None:
                 builder[f'{kind}_parameters'] = orm.Dict(inputs[f'{kind}_parameters'])
@@ -305,6 +301,15 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
             if value:
                 builder[name] = value
         return builder
+
+    @staticmethod
+    def gap_fit_settings(inputs: dict) -> dict:
+        """The ``gap_fit`` inputs ``parameters`` and, if given, ``force_sigma`` of protocol ``inputs``."""
+        parameters = recursive_merge(GAP_PRESETS[inputs['gap_preset']], inputs['gap_parameters'])
+        settings = {'parameters': orm.Dict(parameters)}
+        if inputs['force_sigma']:
+            settings['force_sigma'] = orm.Dict(inputs['force_sigma'])
+        return settings
 
     @classmethod
     def get_builder_continuation(cls, node: orm.WorkflowNode, stages: list | None = None):
@@ -429,14 +434,23 @@ class IterativeTrainingWorkChain(ProtocolMixin, WorkChain):
 
     def _needs_gap_fit(self) -> bool:
         """No GAP yet, or a continued GAP fitted to another training set than this run's (a campaign piece that
-        appends the labels of a salvaged one): it is refitted before the stages resume. A GAP without a
-        ``GapFitCalculation`` behind it (imported from an xml) is taken as it is."""
+        appends the labels of a salvaged one) or with other ``gap_fit`` settings (``parameters``, ``force_sigma``;
+        those the fit was launched with, before any out-of-memory reduction): it is refitted before the stages
+        resume. A GAP without a ``GapFitCalculation`` behind it (imported from an xml) is taken as it is."""
         if self.ctx.potential is None:
             return True
         fit = self.ctx.potential.creator
         if fit is None or 'training_set' not in fit.inputs:
             return False
-        return fit.inputs['training_set'].uuid != self.ctx.training_set.uuid
+        launched = fit.caller if fit.caller is not None and fit.caller.process_label == 'GapFitBaseWorkChain' else fit
+        inputs = launched.inputs.gap_fit if 'gap_fit' in launched.inputs else launched.inputs
+
+        def settings(namespace):
+            return {name: namespace[name].get_dict() if name in namespace else None
+                    for name in ('parameters', 'force_sigma')}
+
+        return (fit.inputs['training_set'].uuid != self.ctx.training_set.uuid
+                or settings(inputs) != settings(self.inputs.gap_fit))
 
     def _side_kinds(self) -> list[str]:
         """The kinds fitted alongside the GAP: those with ``<kind>_parameters``."""

@@ -135,6 +135,23 @@ def test_a_continuation_given_labels_its_gap_was_not_fitted_to_refits_it_first(t
 
 
 @pytest.mark.requires_codes
+def test_a_continuation_with_other_gap_settings_refits_first(training_run):
+    """A piece whose protocol's GAP settings changed since the last piece (here the SOAP signal variance) refits the
+    GAP with them before it explores; the same settings keep the GAP (the other tests of this file)."""
+    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run, stages=[MORE_PERTURBATIONS])
+    parameters = builder.gap_fit.parameters.get_dict()
+    parameters.setdefault('soap', {})['delta'] = 0.5
+    builder.gap_fit.parameters = orm.Dict(parameters)
+    builder.max_generations_per_run = orm.Int(0)
+    results, node = run_get_node(builder)
+    assert node.is_finished_ok, node.exit_message
+    assert results['rmse_table']['generations'][-1]['stage'] == 'refit'
+    fit = node.base.links.get_outgoing(link_label_filter='gap_fit_gen_1').one().node
+    assert fit.inputs.gap_fit.parameters['soap']['delta'] == 0.5
+    assert results['potential'].creator.caller.uuid == fit.uuid
+
+
+@pytest.mark.requires_codes
 def test_labels_salvaged_after_the_last_finished_piece_are_named_for_its_continuation(training_run):
     """Pieces after the last handed-over one that were salvaged give their generation labels (not validation)."""
     sets = {label: labels.uuid for label, labels in salvage_labels(training_run)['sets'].items()}
