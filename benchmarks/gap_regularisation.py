@@ -7,6 +7,8 @@ everything but one fold and evaluated (quippy) on that fold. Printed per variant
 force RMSE on the held-out snapshots and on the generation's snapshots it was trained on (eV/A), the energy RMSE on
 the held-out snapshots (meV/atom), the force RMSE on the other configurations it was trained on, and the fit time.
 Held-out error close to the training error means the fit, not the data, limits the GAP (over-regularised).
+With ``--held-out-set`` (labels the training set never saw, e.g. the next generation's) each variant is instead fitted
+once to the whole training set and evaluated on that set.
 
 The fits are those of ``GapFitCalculation``: the workstation protocol's hyperparameters (``--preset`` and
 ``--base`` overrides, merged as ``gap_parameters``), the eq.-16 force sigmas (``force_sigma`` of the protocol)
@@ -92,6 +94,7 @@ def main():
     parser.add_argument('--reference-energies', default=None, help='PK or UUID of the isolated-atom energies Dict')
     parser.add_argument('--generation', type=int, default=None, help='generation held out (default: the last)')
     parser.add_argument('--folds', type=int, default=2)
+    parser.add_argument('--held-out-set', default=None, help='PK or UUID of a TrainingSetData to evaluate on instead')
     parser.add_argument('--preset', default='precise')
     parser.add_argument('variants', nargs='+', help='name=key.sub=value,... (see the module docstring)')
     args = parser.parse_args()
@@ -112,9 +115,14 @@ def main():
     snapshots = [index for index, generation in enumerate(generations) if generation == held_generation]
     others = [index for index, generation in enumerate(generations) if generation != held_generation]
     folds = [snapshots[start::args.folds] for start in range(args.folds)]
+    held_out = None
+    if args.held_out_set:
+        held_out = with_plain_labels(orm.load_node(args.held_out_set).to_atoms(), stress_key=None)
+        folds = [[]]
     gap_fit = code_specs()['gap_fit']['filepath_executable']
     print(f'training set {training_set.uuid}: {len(frames)} configurations; generation {held_generation} '
-          f'({len(snapshots)}) in {args.folds} folds; {len(others)} others always in training')
+          f'({len(snapshots)}) ' + (f'trained on, held out: {len(held_out)} of {args.held_out_set}' if held_out else
+                                    f'in {args.folds} folds; {len(others)} others always in training'))
     print('| variant | held-out force RMSE (eV/A) | trained-on snapshots | held-out energy (meV/atom) | '
           'other configurations | fit (s) |\n|---|---|---|---|---|---|')
     with tempfile.TemporaryDirectory() as scratch:
@@ -126,7 +134,7 @@ def main():
                 trained = [i for i in range(len(frames)) if i not in held]
                 xml, seconds = fit([frames[i] for i in trained], hyperparameters, force_sigma, e0,
                                    Path(scratch) / f'{name}_{index}', gap_fit)
-                held_force, held_energy = errors(xml, [frames[i] for i in held])
+                held_force, held_energy = errors(xml, held_out or [frames[i] for i in held])
                 trained_force, _ = errors(xml, [frames[i] for i in snapshots if i not in held])
                 other_force, _ = errors(xml, [frames[i] for i in others])
                 rows.append((held_force, trained_force, held_energy, other_force, seconds))

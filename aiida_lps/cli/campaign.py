@@ -254,22 +254,24 @@ def handover(folder, profile):
 
 def salvage_labels(node) -> dict:
     """What an unfinished training run ``node`` labelled, as nodes: ``reference_energies`` (if its isolated atoms
-    finished) and, per labelling it started (by call link label, e.g. ``label_initial_structures``), a
-    TrainingSetData of its finished pw.x labels (``training_set_from_pw`` over their outputs, so the provenance
-    leads to the pw.x runs)."""
+    finished), per labelling it started (by call link label, e.g. ``label_initial_structures``) a TrainingSetData
+    of its finished pw.x labels in ``sets`` (``training_set_from_pw`` over their outputs, so the provenance leads to
+    the pw.x runs), and in ``processes`` those labellings and the isolated-atom work chain."""
     from aiida.common.links import LinkType
 
     from aiida_lps.calculations.functions.training_set_from_pw import training_set_from_pw
 
-    salvaged = {'sets': {}}
+    salvaged = {'sets': {}, 'processes': []}
     for link in node.base.links.get_outgoing(link_type=LinkType.CALL_WORK).all():
         child = link.node
         if link.link_label == 'isolated_atom_energies':
+            salvaged['processes'].append(child)
             if child.is_finished_ok:
                 salvaged['reference_energies'] = child.outputs.reference_energies
             continue
         if not link.link_label.startswith('label_'):
             continue
+        salvaged['processes'].append(child)
         if child.is_finished_ok:
             salvaged['sets'][link.link_label] = child.outputs.training_set
             continue
@@ -288,13 +290,25 @@ def salvage_labels(node) -> dict:
     return salvaged
 
 
+def salvage_export_nodes(salvaged: dict) -> list:
+    """What a salvage archive holds (``salvage_labels``): the labellings with their pw.x runs, the salvaged sets with
+    the calcfunctions that made them, the reference energies. Not the stopped piece itself: its inputs include the
+    GAP it was given (tens of MB of xml, already in the previous piece's archive)."""
+    nodes = [*salvaged['processes'], *salvaged['sets'].values()]
+    nodes += [*{set_.creator for set_ in salvaged['sets'].values()}]
+    if 'reference_energies' in salvaged:
+        nodes.append(salvaged['reference_energies'])
+    return nodes
+
+
 @campaign.command('salvage')
 @FOLDER_ARGUMENT
 @PROFILE_OPTION
 def salvage(folder, profile):
     """Keep what the unfinished last piece of FOLDER's campaign labelled (when its allocation ends): kill it,
-    gather its finished pw.x labels into training sets and export them with the piece. The next piece of a campaign
-    that has not finished its first piece starts from them and labels only the rest."""
+    gather its finished pw.x labels into training sets and export them with their labellings and pw.x runs (not the
+    piece's MD or the GAP it was given). The next piece appends them to its training set; a campaign that has not
+    finished its first piece starts from them and labels only the rest."""
     from aiida import load_profile
     from aiida.engine.processes.control import kill_processes
     from aiida.tools.archive import create_archive
@@ -317,12 +331,8 @@ def salvage(folder, profile):
                                    'minutes: is the daemon running? Run salvage again when `verdi process list` is '
                                    'empty')
     salvaged = salvage_labels(node)
-    nodes = [node, *salvaged['sets'].values()]
-    nodes += [*{set_.creator for set_ in salvaged['sets'].values()}]
-    if 'reference_energies' in salvaged:
-        nodes.append(salvaged['reference_energies'])
     archive = f'piece_{piece["index"]:02d}_salvaged.aiida'
-    create_archive(nodes, folder / archive, overwrite=True, **PIECE_EXPORT_RULES)
+    create_archive(salvage_export_nodes(salvaged), folder / archive, overwrite=True, **PIECE_EXPORT_RULES)
     piece.update(archive=archive, exit_status=None, exit_message='salvaged after it was stopped',
                  salvaged={'sets': {label: set_.uuid for label, set_ in salvaged['sets'].items()},
                            'n_labels': {label: set_.num_structures for label, set_ in salvaged['sets'].items()},

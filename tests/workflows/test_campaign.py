@@ -7,9 +7,10 @@ from click.testing import CliRunner
 from li2s_cells import li2s
 
 from aiida_lps import query
-from aiida_lps.cli.campaign import (handover, import_pieces, read_state, salvage_labels, salvaged_since,
-                                    ship_campaign, status, unlabelled, write_state)
+from aiida_lps.cli.campaign import (PIECE_EXPORT_RULES, handover, import_pieces, read_state, salvage_export_nodes,
+                                    salvage_labels, salvaged_since, ship_campaign, status, unlabelled, write_state)
 from aiida_lps.cli.potentials import read_catalogue
+from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.workflows.stages import resume_point
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
@@ -93,10 +94,20 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
 
 
 @pytest.mark.requires_codes
-def test_salvaged_labels_seed_a_new_run_that_labels_only_the_rest(training_run):
+def test_salvaged_labels_seed_a_new_run_that_labels_only_the_rest(training_run, tmp_path):
+    from aiida.tools.archive import create_archive
+
     salvaged = salvage_labels(training_run)
     assert salvaged['reference_energies'].uuid == training_run.outputs.reference_energies.uuid
     assert set(salvaged['sets']) == {'label_initial_structures', 'label_validation_structures', 'label_gen_1'}
+    # the salvage archive: the labels back to their pw.x runs, not the piece, its GAPs or its exploration
+    create_archive(salvage_export_nodes(salvaged), tmp_path / 'salvaged.aiida', **PIECE_EXPORT_RULES)
+    with get_format().open(tmp_path / 'salvaged.aiida', 'r') as reader:
+        archived = {uuid for uuid, in reader.querybuilder().append(orm.Node, project='uuid').all()}
+    assert all(_pw_uuids(labels) <= archived for labels in salvaged['sets'].values())
+    assert training_run.uuid not in archived
+    gaps = {uuid for uuid, in orm.QueryBuilder().append(GapPotentialData, project='uuid').all()}
+    assert gaps and not archived & gaps
     validation = salvaged['sets']['label_validation_structures']
     assert unlabelled({'li2s_v': li2s(3), 'li2s_w': li2s(4)}, validation).keys() == {'li2s_w'}
 
