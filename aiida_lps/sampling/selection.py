@@ -36,6 +36,7 @@ from aiida_lps.analysis.soap import (
 
 __all__ = (
     'SELECTION_METHODS',
+    'GROUP_CAPPED_METHODS',
     'Selection',
     'known_configuration_mask',
     'gap_uncertainty',
@@ -44,6 +45,8 @@ __all__ = (
 )
 
 SELECTION_METHODS = ('all', 'random', 'fps', 'uncertainty')
+#: The methods that take ``max_per_group``.
+GROUP_CAPPED_METHODS = ('random', 'uncertainty')
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ def select_configurations(
     if method != 'all' and (count is None or count < 1):
         raise ValueError(f'count must be at least 1, got {count}')
     if max_per_group is not None:
-        if method not in ('random', 'uncertainty'):
+        if method not in GROUP_CAPPED_METHODS:
             raise ValueError(f'max_per_group applies to the methods random and uncertainty, not {method!r}')
         if max_per_group < 1 or groups is None or len(groups) != len(candidates):
             raise ValueError('max_per_group needs a positive limit and one group per candidate')

@@ -5,7 +5,7 @@ import numpy as np
 from aiida import orm
 from ase import Atoms
 
-from aiida_lps.sampling.selection import SELECTION_METHODS
+from aiida_lps.sampling.selection import GROUP_CAPPED_METHODS, SELECTION_METHODS
 from aiida_lps.workflows.explorers import EXPLORERS
 
 __all__ = ('SELECTOR_DEFAULTS', 'STAGE_DEFAULTS', 'built_placeholder', 'resume_point', 'stage_message', 'stage_verdict')
@@ -120,7 +120,7 @@ def stage_message(index: int, stage: dict, labels: set) -> str | None:
     if selector['method'] != 'all' and (not isinstance(selector['count'], int) or selector['count'] < 1):
         return f'stage {merged["name"]}: selector count must be a positive integer'
     if selector['max_per_run'] is not None and (
-            selector['method'] not in ('random', 'uncertainty')
+            selector['method'] not in GROUP_CAPPED_METHODS
             or not isinstance(selector['max_per_run'], int) or selector['max_per_run'] < 1):
         return (f'stage {merged["name"]}: selector max_per_run must be a positive integer, with the method random or '
                 'uncertainty')
