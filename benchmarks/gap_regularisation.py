@@ -54,18 +54,11 @@ def parse_variant(text: str) -> tuple[str, dict, dict | None]:
 def fit(frames: list, hyperparameters: dict, force_sigma: dict | None, e0: dict | None, folder: Path,
         gap_fit: str) -> tuple[Path, float]:
     """gap_fit on ``frames`` as ``GapFitCalculation`` writes it; return the xml and the wall time (s)."""
-    from aiida_lps.potentials.gap import force_dependent_sigma, gap_fit_arguments, two_body_pairs
+    from aiida_lps.potentials.gap import gap_fit_job
 
-    frames = [atoms.copy() for atoms in frames]
-    for atoms in frames:
-        atoms.arrays.pop('force_atom_sigma', None)
-        if force_sigma:
-            atoms.arrays['force_atom_sigma'] = force_dependent_sigma(atoms.arrays['forces'], **force_sigma)
+    frames, arguments = gap_fit_job(frames, hyperparameters, 'train.xyz', 'gap.xml', 1, force_sigma, e0)
     folder.mkdir(parents=True, exist_ok=True)
     ase.io.write(folder / 'train.xyz', frames, format='extxyz')
-    numbers = sorted({int(z) for atoms in frames for z in atoms.numbers})
-    pairs = two_body_pairs(frames, hyperparameters['two_body']['cutoff'])
-    arguments = gap_fit_arguments(hyperparameters, numbers, 'train.xyz', 'gap.xml', pairs, e0=e0) + ['rnd_seed=1']
     start = time.perf_counter()
     with open(folder / 'gap_fit.out', 'w') as log:
         subprocess.run([gap_fit, *arguments], cwd=folder, check=True, stdout=log, stderr=subprocess.STDOUT)

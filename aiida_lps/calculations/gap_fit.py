@@ -11,10 +11,8 @@ from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.data.training_set import TrainingSetData, with_plain_labels
 from aiida_lps.potentials.gap import (
     estimate_fit_memory_bytes,
-    force_dependent_sigma,
-    gap_fit_arguments,
+    gap_fit_job,
     merge_hyperparameters,
-    two_body_pairs,
 )
 
 __all__ = ('GapFitCalculation',)
@@ -103,24 +101,18 @@ class GapFitCalculation(CalcJob):
 
     def prepare_for_submission(self, folder):
         overrides = self.inputs.parameters.get_dict() if 'parameters' in self.inputs else None
-        hyperparameters = merge_hyperparameters(overrides)
-        frames = with_plain_labels(self.inputs.training_set.to_atoms(), stress_key=None)
-        if 'force_sigma' in self.inputs:
-            for atoms in frames:
-                atoms.arrays['force_atom_sigma'] = force_dependent_sigma(
-                    atoms.arrays['forces'], **self.inputs.force_sigma.get_dict()
-                )
+        frames, arguments = gap_fit_job(
+            with_plain_labels(self.inputs.training_set.to_atoms(), stress_key=None), merge_hyperparameters(overrides),
+            self._AT_FILE, self._GP_FILE, self.inputs.seed.value,
+            force_sigma=self.inputs.force_sigma.get_dict() if 'force_sigma' in self.inputs else None,
+            e0=self.inputs.reference_energies.get_dict() if 'reference_energies' in self.inputs else None,
+        )
         with folder.open(self._AT_FILE, 'w') as handle:
             ase.io.write(handle, frames, format='extxyz')
 
-        atomic_numbers = sorted({int(z) for atoms in frames for z in atoms.numbers})
-        pairs = two_body_pairs(frames, hyperparameters['two_body']['cutoff']) if hyperparameters['two_body'] else None
         codeinfo = CodeInfo()
         codeinfo.code_uuid = self.inputs.code.uuid
-        codeinfo.cmdline_params = gap_fit_arguments(
-            hyperparameters, atomic_numbers, self._AT_FILE, self._GP_FILE, pairs,
-            e0=self.inputs.reference_energies.get_dict() if 'reference_energies' in self.inputs else None,
-        ) + [f'rnd_seed={self.inputs.seed.value}']
+        codeinfo.cmdline_params = arguments
         codeinfo.stdout_name = self.metadata.options.output_filename
         codeinfo.join_files = True  # SYSTEM ABORT messages go to stderr
 

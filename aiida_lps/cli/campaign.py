@@ -1,9 +1,11 @@
 """``aiida-lps campaign``: a training campaign run in pieces that resume on any machine from a folder of archives.
 
 A campaign folder holds ``campaign.json`` (the pieces so far) and one AiiDA archive per finished piece. ``next``
-imports the archives, continues the last piece with ``get_builder_continuation`` (or starts the campaign) and
-submits the piece to the daemon; ``handover`` exports the finished piece: only its own nodes and the nodes it was
-given (``create_backward`` off), so each archive holds one piece and the folder grows by that piece only.
+imports the archives, continues the last fully handed-over piece with ``get_builder_continuation`` and the labels of
+the pieces after it (or starts the campaign) and submits the piece to the daemon. ``handover`` exports the finished
+piece: the first one whole (its own nodes and the nodes it was given, ``create_backward`` off), later ones as their
+labels only, so that the folder grows by the labels and not by a GAP xml of tens of MB per piece. ``salvage`` keeps
+the labels of a piece stopped before it finished.
 """
 from __future__ import annotations
 
@@ -145,7 +147,6 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     from aiida.common.exceptions import NotExistent
     from aiida.engine import submit
 
-    from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
     from aiida_lps.workflows.labelling import labels_pseudo_family
     from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
@@ -163,25 +164,12 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
                                        'profile: it was lost with its machine; remove it from campaign.json')
         raise click.ClickException(f'piece {last["index"]} is {node.process_state.value}: wait for it and run '
                                    '`aiida-lps campaign handover` (or `salvage` to stop it) first')
-    finished = handed_over(state)
-    if finished:
-        node = orm.load_node(finished[-1]['uuid'])
-        if 'potential' not in node.outputs:
-            raise click.ClickException(f'piece {finished[-1]["index"]} ended without a potential (exit '
-                                       f'{node.exit_status}: {node.exit_message}): fix the cause, then remove it '
-                                       'from campaign.json')
+    if handed_over(state):
         # the stages and GAP settings of the campaign's protocol as installed now: a piece resumes in the stages by
         # name and refits the GAP first if its settings changed
         protocol_inputs = IterativeTrainingWorkChain.get_protocol_inputs(state['protocol'])
-        builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=protocol_inputs['stages'])
-        builder.gap_fit.pop('force_sigma', None)
-        builder.gap_fit.update(IterativeTrainingWorkChain.gap_fit_settings(protocol_inputs))
-        salvaged = salvaged_since(state, finished[-1]['index'])
-        if salvaged:
-            builder.training_set = concatenate_training_sets(
-                **{f'set_{index}': labels for index, labels in enumerate([builder.training_set, *salvaged])})
-            click.echo(f'{sum(labels.num_structures for labels in salvaged)} labels of salvaged pieces join the '
-                       f'training set (candidates identical to them are not labelled again)')
+        builder = continuation_builder(state, protocol_inputs['stages'],
+                                       IterativeTrainingWorkChain.gap_fit_settings(protocol_inputs))
     else:
         state.setdefault('protocol', protocol)
         state.setdefault('seed', seed)
@@ -204,18 +192,61 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
                f'`verdi process report {node.pk}`, then run `aiida-lps campaign handover {folder}`')
 
 
-def salvaged_since(state: dict, index: int) -> list:
-    """The training sets salvaged from the pieces of ``state`` after piece ``index`` (not their validation labels),
-    in piece order: a continuation of piece ``index`` adds them to its training set."""
+def continuation_builder(state: dict, stages: list | None = None, gap_fit_settings: dict | None = None):
+    """Builder continuing the last fully handed-over piece of ``state``, given the labels of every piece after it
+    (salvaged, or handed over as labels only) and the table of generations of the last of those that finished: it
+    refits the GAP to them, then resumes where that piece paused.
+
+    :param stages: stage definitions (default: those of the piece continued).
+    :param gap_fit_settings: ``gap_fit`` inputs ``parameters`` and ``force_sigma`` (default: those of the piece).
+    """
     from aiida import orm
 
-    return [orm.load_node(uuid) for piece in state['pieces'][index:] if piece.get('salvaged')
-            for label, uuid in sorted(piece['salvaged']['sets'].items()) if label != 'label_validation_structures']
+    from aiida_lps.calculations.functions.concatenate_training_sets import concatenate_training_sets
+    from aiida_lps.workflows.training import IterativeTrainingWorkChain
+
+    base = handed_over(state)[-1]
+    node = orm.load_node(base['uuid'])
+    if 'potential' not in node.outputs:
+        raise click.ClickException(f'piece {base["index"]} ended without a potential (exit {node.exit_status}: '
+                                   f'{node.exit_message}): fix the cause, then remove it from campaign.json')
+    builder = IterativeTrainingWorkChain.get_builder_continuation(node, stages=stages)
+    if gap_fit_settings is not None:
+        builder.gap_fit.pop('force_sigma', None)
+        builder.gap_fit.update(gap_fit_settings)
+    later = state['pieces'][base['index']:]
+    sets = labels_since(state, base['index'])
+    if sets:
+        builder.training_set = concatenate_training_sets(
+            **{f'set_{index}': labels for index, labels in enumerate([builder.training_set, *sets])})
+        click.echo(f'{sum(labels.num_structures for labels in sets)} labels of the pieces after piece '
+                   f'{base["index"]} join its training set (candidates identical to them are not labelled again)')
+    paused = [piece for piece in later if piece.get('labels')]
+    if paused:
+        expected = paused[-1].get('n_training')
+        if expected is not None and builder.training_set.num_structures < expected:
+            raise click.ClickException(f'piece {paused[-1]["index"]} ended with {expected} configurations but the '
+                                       f'archives give {builder.training_set.num_structures}: a labels-only archive '
+                                       'misses some of its labels; hand it over again with `--full`')
+        builder.previous_rmse_table = orm.load_node(paused[-1]['labels']['rmse_table'])
+    return builder
+
+
+def labels_since(state: dict, index: int) -> list:
+    """The training sets of the pieces of ``state`` after piece ``index`` that were salvaged or handed over as labels
+    only (not their validation labels), in piece order: a continuation of piece ``index`` adds them to its training
+    set."""
+    from aiida import orm
+
+    return [orm.load_node(uuid) for piece in state['pieces'][index:]
+            for label, uuid in sorted((piece.get('salvaged') or piece.get('labels') or {}).get('sets', {}).items())
+            if label != 'label_validation_structures']
 
 
 def handed_over(state: dict) -> list[dict]:
-    """The pieces of ``state`` that ``handover`` exported (finished runs with outputs; not salvaged ones)."""
-    return [piece for piece in state['pieces'] if piece.get('archive') and not piece.get('salvaged')]
+    """The pieces of ``state`` that ``handover --full`` exported with their GAP (finished runs with all outputs)."""
+    return [piece for piece in state['pieces']
+            if piece.get('archive') and not piece.get('salvaged') and not piece.get('labels')]
 
 
 def open_piece(state: dict, message: str) -> tuple:
@@ -229,9 +260,16 @@ def open_piece(state: dict, message: str) -> tuple:
 
 @campaign.command('handover')
 @FOLDER_ARGUMENT
+@click.option('--full', is_flag=True, help='Export the piece with its GAPs and exploration (tens of MB), e.g. to ship '
+              'it; by default a finished continuation is handed over as its labels only.')
 @PROFILE_OPTION
-def handover(folder, profile):
-    """Export the finished last piece of FOLDER's campaign to an archive in FOLDER and record it."""
+def handover(folder, full, profile):
+    """Export the finished last piece of FOLDER's campaign to an archive in FOLDER and record it.
+
+    A piece that continued a fully handed-over one and finished is exported as its labels only (its labellings with
+    their pw.x runs, its table of generations; about 0.3 MB per label): the next piece refits the GAP to them (a
+    minute or so). The first piece, a piece that failed, or any piece with ``--full``, is exported whole: the piece
+    and the nodes it was given (the GAP's xml is most of it)."""
     from aiida import load_profile
     from aiida.tools.archive import create_archive
 
@@ -240,9 +278,18 @@ def handover(folder, profile):
     piece, node = open_piece(state, 'no piece to hand over: run `aiida-lps campaign next` first')
     if not node.is_terminated:
         raise click.ClickException(f'piece {piece["index"]} (pk {node.pk}) is still {node.process_state.value}')
-    archive = f'piece_{piece["index"]:02d}.aiida'
-    create_archive([node], folder / archive, overwrite=True, **PIECE_EXPORT_RULES)
     table = node.outputs.rmse_table.get_dict() if 'rmse_table' in node.outputs else {}
+    if full or not handed_over(state) or not node.is_finished_ok:
+        archive = f'piece_{piece["index"]:02d}.aiida'
+        create_archive([node], folder / archive, overwrite=True, **PIECE_EXPORT_RULES)
+    else:
+        archive = f'piece_{piece["index"]:02d}_labels.aiida'
+        labels = salvage_labels(node)
+        create_archive([*salvage_export_nodes(labels), node.outputs.rmse_table], folder / archive, overwrite=True,
+                       **PIECE_EXPORT_RULES)
+        piece['labels'] = {'sets': {label: set_.uuid for label, set_ in labels['sets'].items()},
+                           'n_labels': {label: set_.num_structures for label, set_ in labels['sets'].items()},
+                           'rmse_table': node.outputs.rmse_table.uuid}
     piece.update(archive=archive, finished=node.mtime.isoformat(timespec='seconds'), exit_status=node.exit_status,
                  exit_message=node.exit_message, paused=table.get('paused'),
                  archive_MB=round((folder / archive).stat().st_size / 1e6, 2), **pw_cost(node))
@@ -362,9 +409,14 @@ def ship_campaign(folder, name, description, max_gap_mb, into, profile):
     from aiida_lps.workflows.training import side_fitters
 
     load_profile(profile, allow_switch=True)
-    finished = handed_over(read_state(folder))
+    state = read_state(folder)
+    finished = handed_over(state)
     if not finished:
         raise click.ClickException('no handed-over piece to ship')
+    if labels_since(state, finished[-1]['index']):
+        raise click.ClickException(f'the pieces after piece {finished[-1]["index"]} were handed over as labels only: '
+                                   'run one more piece (`next --generations 0` only refits) and hand it over with '
+                                   '`--full` to ship its GAP')
     node = orm.load_node(finished[-1]['uuid'])
     roles = ('training_set', 'validation_set', 'reference_energies', *(f'{kind}_potential' for kind in side_fitters()))
     nodes = {role: node.outputs[role] for role in roles if role in node.outputs}
@@ -410,8 +462,7 @@ def generation_table(rows: list) -> list[str]:
 @PROFILE_OPTION
 def status(folder, profile):
     """The pieces of FOLDER's campaign and, from its last handed-over piece, the table of generations (markdown)."""
-    from aiida import load_profile, orm
-    from aiida.common.exceptions import NotExistent
+    from aiida import load_profile
 
     load_profile(profile, allow_switch=True)
     state = read_state(folder)
@@ -423,18 +474,30 @@ def status(folder, profile):
         click.echo(f'| {piece["index"]} | {piece["uuid"][:8]} | {state_text} | '
                    f'{paused.get("stage", "-")} | {piece.get("n_training", "-")} | {piece.get("n_pw", "-")} | '
                    f'{piece.get("pw_cpu_hours", "-")} | {piece.get("archive_MB", "-")} |')
-    finished = handed_over(state)
-    if not finished:
-        return
-    try:
-        node = orm.load_node(finished[-1]['uuid'])
-    except NotExistent:
-        raise click.ClickException('the last handed-over piece is not in this profile: `aiida-lps campaign next` '
-                                   'imports the archives')
-    if 'rmse_table' in node.outputs:
+    table = latest_rmse_table(state)
+    if table is not None:
         click.echo('')
-        for line in generation_table(node.outputs.rmse_table['generations']):
+        for line in generation_table(table['generations']):
             click.echo(line)
+
+
+def latest_rmse_table(state: dict):
+    """The table of generations (Dict) of the last piece of ``state`` handed over with one, or None."""
+    from aiida import orm
+    from aiida.common.exceptions import NotExistent
+
+    for piece in reversed(state['pieces']):
+        try:
+            if piece.get('labels'):
+                return orm.load_node(piece['labels']['rmse_table'])
+            if piece in handed_over(state):
+                node = orm.load_node(piece['uuid'])
+                if 'rmse_table' in node.outputs:
+                    return node.outputs.rmse_table
+        except NotExistent:
+            raise click.ClickException(f'piece {piece["index"]} is not in this profile: `aiida-lps campaign next` '
+                                       'imports the archives')
+    return None
 
 
 def _now() -> str:

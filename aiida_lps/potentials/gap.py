@@ -198,6 +198,27 @@ def gap_fit_arguments(
     ]
 
 
+def gap_fit_job(frames: list, hyperparameters: dict, at_file: str, gp_file: str, seed: int,
+                force_sigma: dict | None = None, e0: dict | None = None) -> tuple[list, list[str]]:
+    """The frames to write to ``at_file`` and the command line of one ``gap_fit`` run.
+
+    :param frames: labelled ``ase.Atoms`` (``energy`` in info, eV; ``forces`` in arrays, eV/Angstrom); not changed.
+    :param hyperparameters: merged hyperparameters (``merge_hyperparameters``).
+    :param seed: gap_fit's ``rnd_seed`` (sparse-point selection).
+    :param force_sigma: keyword arguments of ``force_dependent_sigma`` (eq. 16); None: gap_fit's default sigmas.
+    :param e0: isolated-atom energy per element symbol, eV; None: gap_fit's own e0.
+    :return: copies of ``frames`` (with ``force_atom_sigma`` when ``force_sigma``) and gap_fit's arguments.
+    """
+    frames = [atoms.copy() for atoms in frames]
+    for atoms in frames:
+        if force_sigma:
+            atoms.arrays['force_atom_sigma'] = force_dependent_sigma(atoms.arrays['forces'], **force_sigma)
+    atomic_numbers = sorted({int(z) for atoms in frames for z in atoms.numbers})
+    pairs = two_body_pairs(frames, hyperparameters['two_body']['cutoff']) if hyperparameters['two_body'] else None
+    arguments = gap_fit_arguments(hyperparameters, atomic_numbers, at_file, gp_file, pairs, e0=e0)
+    return frames, arguments + [f'rnd_seed={seed}']
+
+
 def reference_energy_argument(e0: dict) -> str:
     """gap_fit's per-species ``e0={Li:-196.1:P:-...}`` (eV) from element symbol -> isolated-atom energy."""
     return 'e0={' + ':'.join(f'{symbol}:{float(energy)!r}' for symbol, energy in sorted(e0.items())) + '}'

@@ -7,8 +7,9 @@ from click.testing import CliRunner
 from li2s_cells import li2s
 
 from aiida_lps import query
-from aiida_lps.cli.campaign import (PIECE_EXPORT_RULES, handover, import_pieces, read_state, salvage_export_nodes,
-                                    salvage_labels, salvaged_since, ship_campaign, status, unlabelled, write_state)
+from aiida_lps.cli.campaign import (PIECE_EXPORT_RULES, continuation_builder, handover, import_pieces, labels_since,
+                                    read_state, salvage_export_nodes, salvage_labels, ship_campaign, status, unlabelled,
+                                    write_state)
 from aiida_lps.cli.potentials import read_catalogue
 from aiida_lps.data.gap_potential import GapPotentialData
 from aiida_lps.workflows.stages import resume_point
@@ -27,23 +28,37 @@ def _pw_uuids(training_set) -> set:
     return {source.calculation.uuid for source in query.training_set_lineage(training_set).sources}
 
 
-def _hand_over(folder, uuid, profile_name):
+def _hand_over(folder, uuid, profile_name, *options):
     state = read_state(folder)
     state['pieces'].append({'index': len(state['pieces']) + 1, 'uuid': uuid})
     write_state(folder, state)
-    result = CliRunner().invoke(handover, [str(folder), '-p', profile_name])
+    result = CliRunner().invoke(handover, [str(folder), *options, '-p', profile_name])
     assert result.exit_code == 0, result.output
     return read_state(folder)['pieces'][-1]
 
 
+def _archived(path) -> set:
+    with get_format().open(path, 'r') as reader:
+        return set(reader.querybuilder().append(orm.Node, project='uuid').all(flat=True))
+
+
+@pytest.fixture(scope='module')
+def continued_piece_pk(training_run_pk):
+    """PK of a one-generation continuation (stage ``more``, then paused) of the session's training run."""
+    builder = IterativeTrainingWorkChain.get_builder_continuation(orm.load_node(training_run_pk),
+                                                                  stages=[MORE_PERTURBATIONS])
+    builder.max_generations_per_run = orm.Int(1)
+    _, piece = run_get_node(builder)
+    assert piece.is_finished_ok, piece.exit_message
+    return piece.pk
+
+
 @pytest.mark.requires_codes
 def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
-    training_run, aiida_profile, aiida_config_factory, aiida_profile_factory, tmp_path
+    training_run, continued_piece_pk, aiida_profile, aiida_config_factory, aiida_profile_factory, tmp_path
 ):
-    builder = IterativeTrainingWorkChain.get_builder_continuation(training_run, stages=[MORE_PERTURBATIONS])
-    builder.max_generations_per_run = orm.Int(1)
-    results, piece = run_get_node(builder)
-    assert piece.is_finished_ok, piece.exit_message
+    piece = orm.load_node(continued_piece_pk)
+    results = piece.outputs
     table = results['rmse_table'].get_dict()
     assert table['paused'] == {'stage': 'more', 'after_generation': 2}
     assert [row['generation'] for row in table['generations']] == [0, 1, 2]  # both runs' generations
@@ -53,11 +68,10 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
     folder = tmp_path / 'campaign'
     folder.mkdir()
     first = _hand_over(folder, training_run.uuid, aiida_profile.name)
-    second = _hand_over(folder, piece.uuid, aiida_profile.name)
+    second = _hand_over(folder, piece.uuid, aiida_profile.name, '--full')
     assert second['paused'] == table['paused'] and second['n_pw'] == 1 and second['exit_status'] == 0
     # each archive holds its own piece: the second only the nodes the first handed it, none of its pw.x runs
-    with get_format().open(folder / second['archive'], 'r') as reader:
-        archived = set(reader.querybuilder().append(orm.Node, project='uuid').all(flat=True))
+    archived = _archived(folder / second['archive'])
     assert training_run.outputs.training_set.uuid in archived
     assert not pw_first & archived and pw_both - pw_first <= archived
     assert first['n_pw'] >= 3  # isolated atoms, initial, validation and generation-1 labels
@@ -91,6 +105,48 @@ def test_a_paused_piece_is_handed_over_and_resumed_from_its_archives_alone(
         rows = continuation.previous_rmse_table['generations']
         assert resume_point(continuation.stages.get_list(), rows)[0] == 0  # resumes in stage `more` ...
         assert len(resume_point(continuation.stages.get_list(), rows)[1]) == 2  # ... after its one generation
+
+
+@pytest.mark.requires_codes
+def test_a_continued_piece_is_handed_over_as_its_labels_and_the_next_piece_resumes_from_them(
+    training_run, continued_piece_pk, aiida_profile, aiida_config_factory, aiida_profile_factory, tmp_path
+):
+    """After a full first piece, a finished piece is exported as its labels with their pw.x runs and its table of
+    generations, without its GAPs; the next piece, from the archives alone, has the piece's training set (refitted,
+    as the GAP it is given was fitted to less) and resumes where the piece paused."""
+    piece = orm.load_node(continued_piece_pk)
+    folder = tmp_path / 'campaign'
+    folder.mkdir()
+    first = _hand_over(folder, training_run.uuid, aiida_profile.name)
+    second = _hand_over(folder, piece.uuid, aiida_profile.name)
+    assert first['archive'] == 'piece_01.aiida' and second['archive'] == 'piece_02_labels.aiida'
+    assert second['labels']['rmse_table'] == piece.outputs.rmse_table.uuid and second['labels']['n_labels'] == {
+        'label_gen_2': 1}
+    archived = _archived(folder / second['archive'])
+    pw_first, pw_both = _pw_uuids(training_run.outputs.training_set), _pw_uuids(piece.outputs.training_set)
+    assert pw_both - pw_first <= archived and not pw_first & archived
+    gaps = set(orm.QueryBuilder().append(GapPotentialData, project='uuid').all(flat=True))
+    assert piece.uuid not in archived and not gaps & archived
+    # its GAP is not in the folder: shipping needs a piece handed over with --full
+    shipped = CliRunner().invoke(ship_campaign, [str(folder), 'tiny', '--description', 'test', '--into',
+                                                 str(tmp_path / 'shipped'), '-p', aiida_profile.name])
+    assert shipped.exit_code != 0 and 'labels only' in shipped.output
+    rows, n_training = piece.outputs.rmse_table['generations'], piece.outputs.training_set.num_structures
+    given_gap = training_run.outputs.potential.uuid
+
+    with aiida_config_factory(tmp_path / 'fresh') as config, aiida_profile_factory(config) as fresh:
+        state = read_state(folder)
+        import_pieces(folder, state)
+        builder = continuation_builder(state, stages=[MORE_PERTURBATIONS])
+        assert builder.training_set.num_structures == n_training
+        assert _pw_uuids(builder.training_set) == pw_both  # every label back to its pw.x run
+        assert builder.previous_rmse_table['generations'] == rows
+        index, history = resume_point(builder.stages.get_list(), rows)
+        assert index == 0 and len(history) == 2  # resumes in stage `more` after its one generation
+        assert builder.potential.uuid == given_gap  # fitted to fewer configurations: refitted first
+        summary = CliRunner().invoke(status, [str(folder), '-p', fresh.name])
+        assert summary.exit_code == 0, summary.output
+        assert '| 2 | more | 1 |' in summary.output  # the generations of the labels-only piece's table
 
 
 @pytest.mark.requires_codes
@@ -171,7 +227,7 @@ def test_labels_salvaged_after_the_last_finished_piece_are_named_for_its_continu
                          'salvaged': {'sets': sets}},
                         {'index': 3, 'uuid': 'stopped too', 'archive': 'piece_03_salvaged.aiida',
                          'salvaged': {'sets': {'label_gen_1': sets['label_gen_1']}}}]}
-    assert [labels.uuid for labels in salvaged_since(state, 1)] == [
+    assert [labels.uuid for labels in labels_since(state, 1)] == [
         sets['label_gen_1'], sets['label_initial_structures'], sets['label_gen_1']]
-    assert [labels.uuid for labels in salvaged_since(state, 2)] == [sets['label_gen_1']]
-    assert salvaged_since(state, 3) == []
+    assert [labels.uuid for labels in labels_since(state, 2)] == [sets['label_gen_1']]
+    assert labels_since(state, 3) == []
