@@ -139,15 +139,19 @@ def campaign():
 @click.option('--protocol', default='workstation', show_default=True, help='Training protocol of a new campaign.')
 @click.option('--generations', default=1, show_default=True, help='Generations of this piece (then it pauses).')
 @click.option('--pw-ranks', default=2, show_default=True, help='MPI ranks of each pw.x job.')
+@click.option('--max-labels', type=click.IntRange(min=1), default=None,
+              help='At most this many labels per generation of this piece (the selectors\' count capped), so that '
+              'the piece ends within its allocation; default: the protocol\'s counts.')
 @click.option('--seed', default=1, show_default=True, help='Seed of a new campaign.')
 @PROFILE_OPTION
-def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
+def next_piece(folder, protocol, generations, pw_ranks, max_labels, seed, profile):
     """Import FOLDER's archives and submit the next piece of its campaign to the daemon."""
     from aiida import load_profile, orm
     from aiida.common.exceptions import NotExistent
     from aiida.engine import submit
 
     from aiida_lps.workflows.labelling import labels_pseudo_family
+    from aiida_lps.workflows.stages import with_label_cap
     from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
     load_profile(profile, allow_switch=True)
@@ -184,6 +188,8 @@ def next_piece(folder, protocol, generations, pw_ranks, seed, profile):
     builder.gap_fit.code = codes['gap_fit']
     builder.lammps_code = codes['lmp']
     builder.max_generations_per_run = orm.Int(generations)
+    if max_labels:
+        builder.stages = orm.List(with_label_cap(builder.stages.get_list(), max_labels))
     node = submit(builder)
     index = len(state['pieces']) + 1
     state['pieces'].append({'index': index, 'uuid': node.uuid, 'submitted': _now(), 'generations': generations})

@@ -81,6 +81,13 @@ def resume_point(stages: list, rows: list) -> tuple[int, list | None]:
     return len(stages), None
 
 
+def with_label_cap(stages: list, max_labels: int) -> list:
+    """``stages`` with every selector that picks a ``count`` picking at most ``max_labels`` (those that label
+    ``all`` candidates unchanged): smaller generations, for a run that must end within an allocation."""
+    return [{**stage, 'selector': {**stage['selector'], 'count': min(stage['selector']['count'], max_labels)}}
+            if 'count' in stage.get('selector', {}) else stage for stage in stages]
+
+
 def stage_message(index: int, stage: dict, labels: set) -> str | None:
     """A message naming what is wrong with stage ``index``, or None.
 

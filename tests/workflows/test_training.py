@@ -6,7 +6,7 @@ from aiida.engine import run_get_node
 from li2s_cells import FIXED_OCCUPATIONS, li2s, li2s_atoms
 
 from aiida_lps.sampling.selection import known_configuration_mask
-from aiida_lps.workflows.stages import resume_point, stage_verdict
+from aiida_lps.workflows.stages import resume_point, stage_verdict, with_label_cap
 from aiida_lps.workflows.training import IterativeTrainingWorkChain
 
 PERTURB_STAGE = {
@@ -145,6 +145,16 @@ def test_resume_point_finds_the_first_unfinished_stage_and_its_history():
     assert resume_point(stages, finished_a) == (1, None)
     assert resume_point(stages, finished_a + [row(3, 'b', 0.2)]) == (1, [0.295, 0.2])
     assert resume_point(stages, finished_a + [row(3, 'b', 0.2), row(4, 'b', 0.1)]) == (2, None)  # max_generations
+
+
+def test_a_label_cap_shrinks_counted_selections_only():
+    stages = [{'name': 'crystal', 'selector': {'method': 'uncertainty', 'count': 10, 'max_per_run': 2}},
+              {'name': 'glass', 'selector': {'method': 'all'}},
+              {'name': 'few', 'selector': {'method': 'random', 'count': 2}}]
+    capped = with_label_cap(stages, 4)
+    assert capped[0]['selector'] == {'method': 'uncertainty', 'count': 4, 'max_per_run': 2}
+    assert capped[1:] == [stages[1], stages[2]]  # nothing to cap
+    assert stages[0]['selector']['count'] == 10  # the given stages are not changed
 
 
 def test_bad_stages_are_refused_before_anything_runs(aiida_profile, lps_code, pseudo_family):
