@@ -477,6 +477,8 @@ def status(folder, profile):
     for piece in state['pieces']:
         paused = piece.get('paused') or {}
         state_text = 'salvaged' if piece.get('salvaged') else piece.get('exit_status', 'running')
+        if piece.get('labels'):
+            state_text = f'{state_text} (labels only)'
         click.echo(f'| {piece["index"]} | {piece["uuid"][:8]} | {state_text} | '
                    f'{paused.get("stage", "-")} | {piece.get("n_training", "-")} | {piece.get("n_pw", "-")} | '
                    f'{piece.get("pw_cpu_hours", "-")} | {piece.get("archive_MB", "-")} |')

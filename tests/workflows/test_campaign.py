@@ -132,7 +132,7 @@ def test_a_continued_piece_is_handed_over_as_its_labels_and_the_next_piece_resum
                                                  str(tmp_path / 'shipped'), '-p', aiida_profile.name])
     assert shipped.exit_code != 0 and 'labels only' in shipped.output
     rows, n_training = piece.outputs.rmse_table['generations'], piece.outputs.training_set.num_structures
-    given_gap = training_run.outputs.potential.uuid
+    given_gap, piece_uuid = training_run.outputs.potential.uuid, piece.uuid
 
     with aiida_config_factory(tmp_path / 'fresh') as config, aiida_profile_factory(config) as fresh:
         state = read_state(folder)
@@ -146,6 +146,7 @@ def test_a_continued_piece_is_handed_over_as_its_labels_and_the_next_piece_resum
         assert builder.potential.uuid == given_gap  # fitted to fewer configurations: refitted first
         summary = CliRunner().invoke(status, [str(folder), '-p', fresh.name])
         assert summary.exit_code == 0, summary.output
+        assert f'| 2 | {piece_uuid[:8]} | 0 (labels only) | more |' in summary.output
         assert '| 2 | more | 1 |' in summary.output  # the generations of the labels-only piece's table
 
 
