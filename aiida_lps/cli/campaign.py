@@ -273,7 +273,7 @@ def handover(folder, full, profile):
     """Export the finished last piece of FOLDER's campaign to an archive in FOLDER and record it.
 
     A piece that continued a fully handed-over one and finished is exported as its labels only (its labellings with
-    their pw.x runs, its table of generations; about 0.3 MB per label): the next piece refits the GAP to them (a
+    their pw.x runs, its table of generations; about 0.13 MB per label): the next piece refits the GAP to them (a
     minute or so). The first piece, a piece that failed, or any piece with ``--full``, is exported whole: the piece
     and the nodes it was given (the GAP's xml is most of it)."""
     from aiida import load_profile
