@@ -494,11 +494,12 @@ def latest_rmse_table(state: dict):
     from aiida import orm
     from aiida.common.exceptions import NotExistent
 
+    whole = handed_over(state)
     for piece in reversed(state['pieces']):
         try:
             if piece.get('labels'):
                 return orm.load_node(piece['labels']['rmse_table'])
-            if piece in handed_over(state):
+            if piece in whole:
                 node = orm.load_node(piece['uuid'])
                 if 'rmse_table' in node.outputs:
                     return node.outputs.rmse_table

@@ -8,7 +8,8 @@ from ase import Atoms
 from aiida_lps.sampling.selection import GROUP_CAPPED_METHODS, SELECTION_METHODS
 from aiida_lps.workflows.explorers import EXPLORERS
 
-__all__ = ('SELECTOR_DEFAULTS', 'STAGE_DEFAULTS', 'built_placeholder', 'resume_point', 'stage_message', 'stage_verdict')
+__all__ = ('SELECTOR_DEFAULTS', 'STAGE_DEFAULTS', 'built_placeholder', 'resume_point', 'stage_message', 'stage_verdict',
+           'with_label_cap')
 
 
 #: Keys of a stage definition with their defaults (``None``: required).
